@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# holdup quickstart: installs what is missing, builds, and runs either the
+# main job or the tests. Safe to rerun: it installs only missing packages and
+# rebuilds incrementally.
+#
+#   ./quickstart.sh          build, then the main job: on a machine with a GPU,
+#                            record the reference workload's seed-lazy scenario
+#                            and report on it; without one, report on a trace
+#                            recorded on an H100 (tests/data).
+#   ./quickstart.sh test     build, then run the test suite (GPU tests skip
+#                            themselves where there is no GPU).
+#
+# Prerequisite: a CUDA Toolkit (13.x; nvcc and CUPTI), e.g. in /usr/local/cuda.
+set -euo pipefail
+
+mode=${1:-main}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build=${HOLDUP_BUILD_DIR:-$here/build}
+
+say() { printf 'quickstart: %s\n' "$*" >&2; }
+
+# --- CUDA toolkit (a stated prerequisite, never installed here) -----------
+if ! command -v nvcc >/dev/null 2>&1; then
+  for d in /usr/local/cuda/bin /usr/local/cuda-13*/bin; do
+    [ -x "$d/nvcc" ] && export PATH="$d:$PATH" && break
+  done
+fi
+if ! command -v nvcc >/dev/null 2>&1; then
+  say "no CUDA Toolkit found (nvcc). Install the CUDA Toolkit 13 (with CUPTI) and put its bin/ on PATH, then rerun."
+  exit 1
+fi
+
+# --- Debian/Ubuntu packages ------------------------------------------------
+packages=(cmake ninja-build g++ binutils libprotobuf-dev protobuf-compiler libprotozero-dev
+          libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- build -------------------------------------------------------------------
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+cmake --build "$build" -j "$jobs"
+
+holdup=$build/tools/holdup/holdup
+workload=$build/tools/workload/holdup-workload
+
+gpu_present() {
+  command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU '
+}
+
+case "$mode" in
+  test)
+    cd "$build"
+    ctest --output-on-failure -j "$jobs"
+    ;;
+  main)
+    if gpu_present && [ -x "$workload" ]; then
+      out=$build/quickstart-traces
+      rm -rf "$out"
+      say "GPU found: recording the reference workload (seed-lazy) into $out"
+      "$holdup" run --output "$out" -- "$workload" --scenario seed-lazy
+      "$holdup" report "$out"
+    else
+      say "no GPU here: analysing a trace recorded on an H100 (tests/data/h100/seed-lazy)"
+      "$holdup" report "$here/tests/data/h100/seed-lazy"
+    fi
+    ;;
+  *)
+    say "usage: $0 [main|test]"
+    exit 2
+    ;;
+esac
