@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "holdup/trace.pb.h"
 
@@ -27,8 +28,12 @@ struct TraceReadStatus {
   // (not a holdup trace, a chunk that does not parse, I/O error). The text
   // names the file, the byte offset and the chunk number, and what to do.
   std::string error;
-  // Sequence gaps seen (chunks the recorder failed to write).
+  // Sequence gaps seen (chunks the recorder failed to write): the number of
+  // chunk sequence numbers skipped, plus one for each step backwards.
   uint64_t sequence_gaps = 0;
+  // Things worth telling the user that did not stop reading (a newer format
+  // version, which chunks are missing, ...), each naming the file. Capped.
+  std::vector<std::string> warnings;
 };
 
 class TraceReader {

@@ -1,0 +1,66 @@
+#pragma once
+// Writing holdup trace files with full protobuf: synthetic traces for tests,
+// and filtered copies of real ones. Same framing as the recorder's
+// (`0x0a <varint length> <Chunk>` per chunk, see proto/holdup/trace.proto),
+// so TraceReader reads what this writes.
+//
+//   std::string error;
+//   auto writer = holdup::TraceWriter::create("x.trace", &error);
+//   if (!writer) { /* error names the file */ }
+//   writer->append(chunk);  // chunk 0 carries the header; sequence is yours
+//   if (!writer->close()) { /* writer->error() */ }
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "holdup/trace.pb.h"
+
+namespace holdup {
+
+class TraceWriter {
+ public:
+  // Creates (or truncates) `path`. On failure returns nullptr and sets *error
+  // to a message naming the file.
+  static std::unique_ptr<TraceWriter> create(const std::string& path, std::string* error);
+
+  // Closes the file if close() was not called (errors are then lost).
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  // Appends one framed chunk, written as given (sequence and header
+  // included). False on an I/O error: see error().
+  bool append(const proto::Chunk& chunk);
+  // Appends bytes as they are, unframed: for tests that need torn or corrupt
+  // files.
+  bool append_raw(std::string_view bytes);
+  // Flushes and closes. False if anything failed since create().
+  bool close();
+
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  TraceWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  bool write(const void* data, size_t size);
+
+  std::string path_;
+  std::FILE* file_;
+  std::string error_;
+  uint64_t bytes_written_ = 0;
+  std::string serialized_;  // reused between chunks
+};
+
+// The framing of one chunk: tag, varint length, then the serialized chunk.
+std::string frame_chunk(const proto::Chunk& chunk);
+
+// Writes `chunks` to `path` in one go. False with *error set on failure.
+bool write_trace_file(const std::string& path, const std::vector<proto::Chunk>& chunks,
+                      std::string* error);
+
+}  // namespace holdup

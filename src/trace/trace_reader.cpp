@@ -1,0 +1,269 @@
+// Streams a trace file chunk by chunk: `0x0a <varint length> <Chunk>`
+// repeated (the encoding of proto::TraceFile). One read buffer, reused and
+// grown only to the largest chunk seen, so decoding costs one read(2) per
+// MiB and one ParseFromArray per chunk into the caller's (reused) Chunk.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "holdup/trace_reader.h"
+
+namespace holdup {
+namespace {
+
+constexpr uint8_t kChunkTag = 0x0a;  // field 1 (chunk), wire type 2 (length-delimited)
+constexpr size_t kReadSize = size_t{1} << 20;
+constexpr size_t kMaxVarintBytes = 10;
+// protobuf parses at most INT_MAX bytes; a length past that is corruption, not
+// a chunk the recorder could have written.
+constexpr uint64_t kMaxChunkBytes = INT_MAX;
+constexpr size_t kMaxWarnings = 20;
+constexpr std::string_view kMagic = "holdup-trace";
+
+std::string hex_byte(uint8_t byte) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%02x", byte);
+  return text;
+}
+
+enum class VarintResult { ok, truncated, overlong };
+
+// Decodes a base-128 varint from [data, data + size).
+VarintResult decode_varint(const uint8_t* data, size_t size, uint64_t* value, size_t* length) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < kMaxVarintBytes; ++i) {
+    if (i == size) return VarintResult::truncated;
+    result |= uint64_t{data[i] & 0x7fu} << (7 * i);
+    if ((data[i] & 0x80u) == 0) {
+      *value = result;
+      *length = i + 1;
+      return VarintResult::ok;
+    }
+  }
+  return VarintResult::overlong;
+}
+
+class FileTraceReader final : public TraceReader {
+ public:
+  FileTraceReader(std::string path, int fd) : path_(std::move(path)), fd_(fd), buffer_(kReadSize) {}
+  ~FileTraceReader() override { ::close(fd_); }
+
+  bool next(proto::Chunk* chunk) override;
+  const TraceReadStatus& status() const override { return status_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  size_t available() const { return end_ - begin_; }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(buffer_.data()) + begin_; }
+  // Makes at least `wanted` unconsumed bytes contiguous in the buffer, reading
+  // as needed. False when the file ends first (or on an I/O error: check
+  // failed_).
+  bool fill(size_t wanted);
+  void consume(size_t bytes) {
+    begin_ += bytes;
+    offset_ += bytes;
+  }
+  // Size of the file now (it may still be growing while the process runs).
+  uint64_t file_size() const;
+  bool fail(const std::string& what, const std::string& todo);
+  void warn(std::string text);
+  bool check_first_chunk(const proto::Chunk& chunk);
+  void check_sequence(uint64_t sequence);
+
+  std::string path_;
+  int fd_;
+  std::vector<char> buffer_;
+  size_t begin_ = 0;  // unconsumed bytes are buffer_[begin_, end_)
+  size_t end_ = 0;
+  uint64_t offset_ = 0;  // file offset of buffer_[begin_]
+  bool at_eof_ = false;
+  bool finished_ = false;
+  uint64_t next_sequence_ = 0;
+  TraceReadStatus status_;
+};
+
+bool FileTraceReader::fill(size_t wanted) {
+  if (available() >= wanted) return true;
+  if (begin_ + wanted > buffer_.size()) {
+    // Move the partial chunk to the front; grow only for chunks larger than
+    // the buffer (kept for the next ones).
+    std::memmove(buffer_.data(), buffer_.data() + begin_, available());
+    end_ -= begin_;
+    begin_ = 0;
+    if (wanted > buffer_.size()) buffer_.resize(std::max(wanted, buffer_.size() + buffer_.size() / 2));
+  }
+  while (available() < wanted && !at_eof_) {
+    ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail(std::string("read failed: ") + std::strerror(errno),
+           "check the disk and that the file is readable");
+      return false;
+    }
+    if (got == 0) at_eof_ = true;
+    end_ += static_cast<size_t>(got);
+  }
+  return available() >= wanted;
+}
+
+uint64_t FileTraceReader::file_size() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+bool FileTraceReader::fail(const std::string& what, const std::string& todo) {
+  if (status_.error.empty()) {
+    status_.error = path_ + ": byte offset " + std::to_string(offset_) + ", chunk " +
+                    std::to_string(status_.chunks) + ": " + what + ". " + todo;
+  }
+  finished_ = true;
+  return false;
+}
+
+void FileTraceReader::warn(std::string text) {
+  if (status_.warnings.size() < kMaxWarnings) {
+    status_.warnings.push_back(path_ + ": " + std::move(text));
+  } else if (status_.warnings.size() == kMaxWarnings) {
+    status_.warnings.push_back(path_ + ": (further warnings not shown)");
+  }
+}
+
+bool FileTraceReader::check_first_chunk(const proto::Chunk& chunk) {
+  if (!chunk.has_header() || chunk.header().magic() != kMagic) {
+    std::string what = chunk.has_header()
+                           ? "the header's magic is \"" + chunk.header().magic() + "\", not \"holdup-trace\""
+                           : "the first chunk (sequence " + std::to_string(chunk.sequence()) +
+                                 ") has no header";
+    return fail("not a holdup trace: " + what,
+                "give a holdup-*.trace file written by libholdup.so (`holdup run`)");
+  }
+  uint32_t version = chunk.header().format_version();
+  if (version > static_cast<uint32_t>(proto::FormatVersion_MAX)) {
+    warn("format version " + std::to_string(version) + " is newer than this build reads (" +
+         std::to_string(proto::FormatVersion_MAX) +
+         "): records and fields added since are ignored; use a newer holdup to see them");
+  } else if (version == proto::FORMAT_VERSION_UNSPECIFIED) {
+    warn("the header has no format version: read as version 1");
+  }
+  return true;
+}
+
+void FileTraceReader::check_sequence(uint64_t sequence) {
+  if (sequence == next_sequence_) {
+    ++next_sequence_;
+    return;
+  }
+  if (sequence > next_sequence_) {
+    uint64_t missing = sequence - next_sequence_;
+    status_.sequence_gaps += missing;
+    warn("chunk" + std::string(missing > 1 ? "s " : " ") + std::to_string(next_sequence_) +
+         (missing > 1 ? ".." + std::to_string(sequence - 1) : "") +
+         " missing (the recorder could not write them): their records are lost");
+  } else {
+    status_.sequence_gaps += 1;
+    warn("chunk sequence went back from " + std::to_string(next_sequence_ - 1) + " to " +
+         std::to_string(sequence) + " at byte offset " + std::to_string(offset_) +
+         " (two recorders wrote one file?)");
+  }
+  next_sequence_ = sequence + 1;
+}
+
+bool FileTraceReader::next(proto::Chunk* chunk) {
+  if (finished_) return false;
+  const uint64_t chunk_offset = offset_;
+
+  fill(1 + kMaxVarintBytes);
+  if (!status_.error.empty()) return false;
+  if (available() == 0) {
+    finished_ = true;
+    if (status_.chunks == 0) {
+      return fail("the file is empty",
+                  "the process may have ended before the recorder wrote anything (killed, or "
+                  "ended with _exit before a flush); run it again, e.g. with --flush-ms");
+    }
+    return false;
+  }
+  if (data()[0] != kChunkTag) {
+    if (status_.chunks == 0) {
+      return fail("not a holdup trace (first byte is not 0x0a, the chunk tag)",
+                  "give a holdup-*.trace file written by libholdup.so (`holdup run`)");
+    }
+    return fail("byte " + hex_byte(data()[0]) + " where a chunk tag (0x0a) should be: the file is corrupt",
+                "the chunks before this offset were read; re-record to get the rest");
+  }
+
+  uint64_t length = 0;
+  size_t varint_bytes = 0;
+  switch (decode_varint(data() + 1, available() - 1, &length, &varint_bytes)) {
+    case VarintResult::ok: break;
+    case VarintResult::truncated:
+      status_.torn_tail = true;
+      status_.torn_bytes = available();
+      finished_ = true;
+      return false;
+    case VarintResult::overlong:
+      return fail("the chunk length is not a valid varint: the file is corrupt",
+                  "the chunks before this offset were read; re-record to get the rest");
+  }
+  if (length > kMaxChunkBytes) {
+    return fail("chunk length " + std::to_string(length) + " is larger than any chunk can be: the file is corrupt",
+                "the chunks before this offset were read; re-record to get the rest");
+  }
+
+  const size_t framed = 1 + varint_bytes + static_cast<size_t>(length);
+  // Check the size before growing the buffer: a torn length prefix must not
+  // make us allocate what it promised.
+  const uint64_t size_now = file_size();
+  if (chunk_offset + framed > size_now || !fill(framed)) {
+    if (!status_.error.empty()) return false;
+    status_.torn_tail = true;
+    status_.torn_bytes = std::max<uint64_t>(size_now, offset_ + available()) - chunk_offset;
+    finished_ = true;
+    return false;
+  }
+
+  if (!chunk->ParseFromArray(data() + 1 + varint_bytes, static_cast<int>(length))) {
+    return fail("the chunk (" + std::to_string(length) + " bytes) does not parse as holdup.proto.Chunk: the file is corrupt",
+                "the chunks before this offset were read; re-record to get the rest");
+  }
+  if (status_.chunks == 0 && !check_first_chunk(*chunk)) return false;
+  check_sequence(chunk->sequence());
+  consume(framed);
+  status_.chunks += 1;
+  status_.bytes += framed;
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<TraceReader> TraceReader::open(const std::string& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (error) {
+      *error = path + ": cannot open: " + std::strerror(err) +
+               (err == ENOENT ? ". Check the path; `holdup run` prints where the traces went"
+                              : ". Check the file's permissions");
+    }
+    return nullptr;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    if (error) *error = path + ": is a directory. Give a holdup-*.trace file inside it";
+    return nullptr;
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::make_unique<FileTraceReader>(path, fd);
+}
+
+}  // namespace holdup
