@@ -1,0 +1,169 @@
+#pragma once
+// Why did this copy start when it did?
+//
+// For every copy (memcpy, peer copy, memset) the time from issue (entry of
+// the outermost API call with its correlation id; for a graph-launched copy,
+// the graph launch) to its GPU start is split, in this order, into
+//   api          inside the API call, up to that API name's normal cost
+//                (its median duration in the process);
+//   stream_order behind earlier work of its own stream;
+//   dependency   waiting for a declared dependency (stream-wait-event);
+//   held         the rest: behind work it does not depend on. `held_host`
+//                is the part of it spent inside the API call beyond the
+//                normal cost (a host-side hold).
+// Each part starts where the previous one ended, clipped so that they sum
+// to start - issue. A copy whose held time passes the threshold is flagged,
+// and the causes (causes.h) that have two agreeing signals are named.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "holdup/analysis_model.h"
+
+namespace holdup::analysis {
+
+struct AnalysisOptions {
+  // Flag a copy when held > threshold. 50 us until control fixtures from
+  // real runs give a better number.
+  TimeNs threshold_ns = 50'000;
+  // A copy "started right after" a blocker ended: within this much.
+  TimeNs adjacency_ns = 50'000;
+  // SM-waiting: the copy started within this much before the filling
+  // kernel's end (its blocks drain before the recorded end) ...
+  TimeNs drain_before_ns = 100'000;
+  // ... or this much after it.
+  TimeNs drain_after_ns = 30'000;
+  // Device-wide barrier: the copy started within this much of the drain.
+  TimeNs barrier_ns = 30'000;
+  // Host-side lock: the call lasted > factor x normal and > min.
+  uint32_t host_lock_factor = 10;
+  TimeNs host_lock_min_ns = 100'000;
+  // With fewer calls of a name than this, its median is not trusted as the
+  // normal cost: the normal cost is capped at normal_cost_cap_ns.
+  uint32_t min_calls_for_median = 3;
+  TimeNs normal_cost_cap_ns = 50'000;
+};
+
+struct Split {
+  TimeNs issue_to_start = 0;
+  TimeNs api = 0;
+  TimeNs stream_order = 0;
+  TimeNs dependency = 0;
+  TimeNs held = 0;
+  TimeNs held_host = 0;  // part of `held`
+  // Where `held` begins (issue + api + stream_order + dependency).
+  TimeNs held_begin_ns = 0;
+  // The normal cost the api part was capped at.
+  TimeNs normal_api_ns = 0;
+  // The op on its own stream / the wait it waited for (kNone if none).
+  uint32_t stream_predecessor = kNone;
+  uint32_t dependency_wait = kNone;  // index into Model::synchronizations
+  TimeNs dependency_ready_ns = 0;
+};
+
+// Splits start - issue of `op` (a copy with an API record).
+Split split_copy(const Model& model, uint32_t op, const AnalysisOptions& options);
+// The normal cost of an API call's name in its process.
+TimeNs normal_api_cost(const Model& model, const ApiCall& call, const AnalysisOptions& options);
+
+enum class Cause : uint8_t {
+  none,  // not flagged
+  profiler_overhead,
+  host_lock,
+  device_barrier,
+  shared_hardware_queue,
+  legacy_default_stream,
+  sm_waiting,
+  copy_channel_shared,
+  other_process,
+  unknown,
+};
+inline constexpr int kCauseCount = static_cast<int>(Cause::unknown) + 1;
+
+// Stable ids used in text, JSON and the fixture manifest:
+// "none", "profiler-overhead", "host-side-lock", "device-wide-barrier",
+// "shared-hardware-queue", "legacy-default-stream", "sm-waiting",
+// "copy-channel-shared", "other-process", "unknown".
+std::string_view cause_id(Cause cause);
+std::string_view cause_title(Cause cause);
+bool parse_cause(std::string_view id, Cause* cause);
+
+// A record the verdict refers to, with what a user needs to find it.
+struct RecordRef {
+  std::string kind;  // "kernel", "memcpy", "memset", "api", "overhead", "launch", "module", "sync", "event"
+  std::string name;  // kernel / API / overhead name, or copy description
+  uint32_t pid = 0;
+  uint32_t thread_id = 0;     // API, overhead, launch, module
+  uint32_t context_id = 0;
+  uint32_t stream_id = 0;
+  uint32_t channel_id = 0;
+  std::string channel_type;   // "COMPUTE", "ASYNC_MEMCPY", ...
+  std::string gpu;            // uuid or label
+  uint32_t correlation_id = 0;
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+};
+
+struct Blocker {
+  RecordRef record;
+  // How long the copy was held behind it (overlap with the held window).
+  TimeNs held_behind_ns = 0;
+};
+
+// One observation, with the records that show it.
+struct Signal {
+  std::string text;
+  std::vector<RecordRef> records;
+};
+
+struct Finding {
+  Cause cause = Cause::unknown;
+  // A cause is claimed only with two agreeing signals; a finding with one
+  // is kept (claimed = false) to show what was nearly there.
+  bool claimed = false;
+  TimeNs explains_ns = 0;  // how much of the held time it accounts for
+  std::vector<Blocker> blockers;
+  std::vector<Signal> signals;
+  std::vector<std::string> corroboration;
+  std::string remedy;
+};
+
+// Details kept only for flagged copies.
+struct FlaggedDetail {
+  std::vector<Finding> findings;  // claimed first, the primary one first
+};
+
+struct CopyVerdict {
+  uint32_t op = kNone;
+  bool has_issue = false;  // false: no API record joins it; not split
+  bool flagged = false;
+  Cause cause = Cause::none;
+  Split split;
+  uint32_t detail = kNone;  // index into Analysis::details when flagged
+};
+
+struct Analysis {
+  const Model* model = nullptr;
+  AnalysisOptions options;
+  std::vector<CopyVerdict> copies;  // in Model::ops order
+  std::vector<FlaggedDetail> details;
+};
+
+// Analyses every copy in the model.
+Analysis analyze(const Model& model, const AnalysisOptions& options = {});
+
+// A description of a record for verdicts.
+RecordRef ref_op(const Model& model, uint32_t op);
+RecordRef ref_api(const Model& model, uint32_t api);
+RecordRef ref_overhead(const Model& model, uint32_t overhead);
+
+// Overlap of [a0, a1) and [b0, b1).
+inline TimeNs overlap(TimeNs a0, TimeNs a1, TimeNs b0, TimeNs b1) {
+  const TimeNs lo = a0 > b0 ? a0 : b0;
+  const TimeNs hi = a1 < b1 ? a1 : b1;
+  return hi > lo ? hi - lo : 0;
+}
+
+}  // namespace holdup::analysis

@@ -1,0 +1,28 @@
+#pragma once
+// Loading traces into a Model: files, or directories of *.trace files.
+
+#include <string>
+#include <vector>
+
+#include "holdup/analysis_model.h"
+
+namespace holdup::analysis {
+
+struct LoadOptions {
+  // Drop each process's command line (the fixture test does, so that no
+  // verdict can depend on a scenario name in argv).
+  bool strip_command_line = false;
+};
+
+// Files named by `paths`; a directory stands for its *.trace files (sorted,
+// not recursive). Errors (missing path, empty directory) are appended.
+std::vector<std::string> expand_trace_paths(const std::vector<std::string>& paths, std::vector<std::string>* errors);
+
+// Reads every trace into *model. Returns false when any input could not be
+// read at all (not a holdup trace, I/O error); *errors names the file and
+// what to do. A torn tail is not an error: it is kept in Process::input and
+// reported with the recorder's health.
+bool load_traces(const std::vector<std::string>& paths, Model* model, std::vector<std::string>* errors,
+                 const LoadOptions& options = {});
+
+}  // namespace holdup::analysis

@@ -1,0 +1,308 @@
+#pragma once
+// The analysis model: the records of one or many traces, merged by physical
+// GPU, in compact per-record structs with the indexes the causes query.
+//
+// Memory: every GPU op is one GpuOp (<= 96 bytes) plus three 4-byte index
+// entries (stream, channel, GPU); every API call one ApiCall (40 bytes) plus
+// two index entries. Names are interned once per distinct string.
+//
+// Clocks: processes on one host share CUPTI's realtime-based clock, so their
+// timestamps are compared directly. Traces from several hosts are kept
+// apart (a GPU belongs to one host) and a warning says so.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "holdup/trace.pb.h"
+
+namespace holdup::analysis {
+
+using TimeNs = uint64_t;
+inline constexpr uint32_t kNone = UINT32_MAX;
+
+// Each distinct string stored once; records keep a uint32_t index.
+class StringTable {
+ public:
+  StringTable();
+  uint32_t intern(std::string_view value);
+  // A slot whose value is filled later (an interned string referred to
+  // before its definition arrived).
+  uint32_t placeholder(std::string_view value);
+  void set(uint32_t index, std::string_view value);
+  std::string_view view(uint32_t index) const;
+  size_t size() const { return values_.size(); }
+
+ private:
+  std::deque<std::string> values_;  // deque: views stay valid as it grows
+  std::unordered_map<std::string_view, uint32_t> index_;
+};
+
+enum class OpKind : uint8_t { kernel, memcpy, memset };
+
+// A kernel, copy (memcpy or peer copy) or memset on the GPU.
+struct GpuOp {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  // The issuing (outermost) API call's entry and return; 0 when no API
+  // record joins this op.
+  TimeNs issue_ns = 0;
+  TimeNs api_end_ns = 0;
+  // Copies and memsets: bytes. Kernels: blocks in the grid (saturated).
+  uint64_t bytes_or_blocks = 0;
+  uint32_t process = kNone;  // index into Model::processes
+  uint32_t gpu = kNone;      // index into Model::gpus
+  uint32_t device_id = 0;
+  uint32_t context_id = 0;
+  uint32_t stream_id = 0;
+  uint32_t channel_id = 0;
+  uint32_t correlation_id = 0;
+  uint32_t runtime_correlation_id = 0;
+  uint32_t name = kNone;  // kernels: interned kernel name
+  uint32_t api = kNone;   // index into Model::api_calls of the issuing call
+  uint32_t graph_id = 0;
+  uint16_t threads_per_block = 0;
+  uint16_t registers_per_thread = 0;
+  uint32_t shared_memory_per_block = 0;  // static + dynamic
+  OpKind kind = OpKind::kernel;
+  uint8_t channel_type = 0;  // proto::ChannelType
+  uint8_t copy_kind = 0;     // proto::CopyKind (memcpy only)
+  uint8_t flags = 0;         // kPeer | kDeviceLaunched
+
+  static constexpr uint8_t kPeer = 1;
+  static constexpr uint8_t kDeviceLaunched = 2;
+
+  bool is_copy() const { return kind != OpKind::kernel; }
+  bool has_issue() const { return api != kNone; }
+};
+static_assert(sizeof(GpuOp) <= 96, "GpuOp must stay compact: a day-long trace must fit a laptop");
+
+struct ApiCall {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  uint32_t process = kNone;
+  uint32_t thread_id = 0;
+  uint32_t correlation_id = 0;
+  uint32_t name = kNone;
+  uint32_t return_value = 0;
+  uint8_t domain = 0;  // proto::ApiCall::Domain
+  TimeNs duration() const { return end_ns > start_ns ? end_ns - start_ns : 0; }
+};
+
+struct Synchronization {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  uint64_t event_sync_id = 0;
+  uint32_t process = kNone;
+  uint32_t context_id = 0;
+  uint32_t stream_id = 0;
+  uint32_t correlation_id = 0;
+  uint8_t type = 0;  // proto::SynchronizationType
+};
+
+struct EventRecord {
+  TimeNs device_timestamp_ns = 0;
+  uint64_t sync_id = 0;
+  uint32_t process = kNone;
+  uint32_t context_id = 0;
+  uint32_t stream_id = 0;
+  uint32_t correlation_id = 0;
+};
+
+struct OverheadRecord {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  uint32_t process = kNone;
+  uint32_t kind = 0;  // proto::OverheadKind
+  uint32_t correlation_id = 0;
+  uint32_t object_kind = 0;
+  uint32_t thread_id = 0;
+  uint32_t context_id = 0;
+  uint32_t channel_id = 0;
+};
+
+struct LaunchRecord {
+  TimeNs api_enter_ns = 0;
+  uint32_t process = kNone;
+  uint32_t correlation_id = 0;
+  uint32_t thread_id = 0;
+  uint32_t context_id = 0;
+  uint32_t function_name = kNone;
+  bool first_launch = false;
+};
+
+struct ModuleRecord {
+  TimeNs time_ns = 0;
+  uint32_t process = kNone;
+  uint32_t thread_id = 0;
+  uint32_t context_id = 0;
+  uint32_t object_id = 0;
+  uint8_t kind = 0;  // proto::ModuleEvent::Kind
+};
+
+// An NVTX range: a START and an END marker with the same id.
+struct NvtxRange {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  uint32_t process = kNone;
+  uint32_t thread_id = 0;
+  uint32_t name = kNone;
+};
+
+// What the Device record says about occupancy (0 when not recorded).
+struct DeviceLimits {
+  uint32_t num_multiprocessors = 0;
+  uint32_t max_blocks_per_multiprocessor = 0;
+  uint32_t max_warps_per_multiprocessor = 0;
+  uint32_t max_registers_per_multiprocessor = 0;
+  uint32_t max_shared_memory_per_multiprocessor = 0;
+  uint32_t threads_per_warp = 32;
+  bool known() const { return num_multiprocessors > 0; }
+};
+
+struct ContextInfo {
+  uint32_t device_id = 0;
+  uint32_t null_stream_id = kNone;
+};
+
+struct StreamInfo {
+  uint32_t flag = 0;  // 1 = blocking (default), 2 = non-blocking, 0 = no record
+  int32_t priority = 0;
+};
+
+// How the trace of one process was read: everything lost is shown.
+struct TraceInputStatus {
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+  bool torn_tail = false;
+  uint64_t torn_bytes = 0;
+  uint64_t sequence_gaps = 0;
+  std::string error;
+};
+
+// One traced process (one trace file).
+struct Process {
+  std::string trace_path;
+  uint32_t pid = 0;
+  uint32_t parent_pid = 0;
+  std::string hostname;
+  uint32_t host = 0;  // index into Model::hosts
+  std::vector<std::string> command_line;
+  std::map<std::string, std::string> scheduling_env;
+  std::vector<proto::DeviceIdentity> device_identities;
+  bool has_header = false;
+  proto::RecorderHealth health;  // the last chunk's (cumulative)
+  TraceInputStatus input;
+  std::vector<proto::Note> notes;
+  std::map<uint32_t, DeviceLimits> devices;         // CUPTI device id
+  std::map<uint32_t, std::string> device_uuids;     // from Device records
+  std::map<uint32_t, uint32_t> device_gpu;          // device id -> Model::gpus
+  std::map<uint32_t, ContextInfo> contexts;         // context id
+  std::map<std::pair<uint32_t, uint32_t>, StreamInfo> streams;  // (context, stream)
+  std::map<uint32_t, uint32_t> thread_names;        // thread id -> string
+
+  // Indexes (built by ModelBuilder::finish).
+  // (correlation id, api index), sorted; the outermost call per id.
+  std::vector<std::pair<uint32_t, uint32_t>> api_by_correlation;
+  // thread id -> API calls sorted by start.
+  std::map<uint32_t, std::vector<uint32_t>> api_by_thread;
+  // All API calls of the process sorted by start.
+  std::vector<uint32_t> api_by_start;
+  // (correlation id, index) sorted, for overheads and launches.
+  std::vector<std::pair<uint32_t, uint32_t>> overhead_by_correlation;
+  std::vector<std::pair<uint32_t, uint32_t>> launch_by_correlation;
+  std::unordered_map<uint64_t, uint32_t> event_by_sync_id;
+  // API name -> its median duration in this process ("normal cost").
+  std::unordered_map<uint32_t, TimeNs> api_median_ns;
+  std::unordered_map<uint32_t, uint32_t> api_name_count;
+};
+
+// A physical GPU: all (process, device) pairs with the same uuid.
+struct Gpu {
+  std::string uuid;  // empty: no uuid recorded (the GPU of one trace only)
+  std::string label; // uuid, or "trace N device D"
+  std::string name;
+  uint32_t host = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> members;  // (process, device id)
+  // Ops of this GPU sorted by start, for "what ran at time t".
+  std::vector<uint32_t> ops_by_start;
+  TimeNs max_op_duration_ns = 0;
+};
+
+// (process, context, id): streams and hardware channels are keyed by it;
+// channel ids are never compared across contexts.
+using QueueKey = std::tuple<uint32_t, uint32_t, uint32_t>;
+
+struct Model {
+  StringTable strings;
+  std::vector<Process> processes;
+  std::vector<std::string> hosts;
+  std::vector<Gpu> gpus;
+  std::vector<GpuOp> ops;
+  std::vector<ApiCall> api_calls;
+  std::vector<Synchronization> synchronizations;
+  std::vector<EventRecord> events;
+  std::vector<OverheadRecord> overheads;
+  std::vector<LaunchRecord> launches;
+  std::vector<ModuleRecord> modules;
+  std::vector<NvtxRange> nvtx_ranges;
+  std::vector<std::string> warnings;
+
+  // Ops per stream and per hardware channel, sorted by start.
+  std::map<QueueKey, std::vector<uint32_t>> ops_by_stream;
+  std::map<QueueKey, std::vector<uint32_t>> ops_by_channel;
+  // STREAM_WAIT_EVENT synchronizations per waiting stream, sorted by start.
+  std::map<QueueKey, std::vector<uint32_t>> waits_by_stream;
+  // Overheads per process sorted by start.
+  std::vector<std::vector<uint32_t>> overheads_by_process;
+  // Modules per process sorted by time.
+  std::vector<std::vector<uint32_t>> modules_by_process;
+  // Earliest timestamp seen (for --from-us/--to-us).
+  TimeNs origin_ns = 0;
+
+  std::string_view name(uint32_t index) const {
+    return index == kNone ? std::string_view{} : strings.view(index);
+  }
+  // The outermost API call with this correlation id in `process`, or kNone.
+  uint32_t api_for_correlation(uint32_t process, uint32_t correlation_id) const;
+  const StreamInfo* stream_info(uint32_t process, uint32_t context, uint32_t stream) const;
+  const DeviceLimits* device_limits(uint32_t process, uint32_t device_id) const;
+  // Kernel/copy description, e.g. "kernel spin_kernel", "memcpy DTOD 64 MiB".
+  std::string describe(const GpuOp& op) const;
+  std::string_view kind_name(const GpuOp& op) const;  // "kernel", "htod", ...
+};
+
+// Builds a Model from chunks, one trace (process) at a time:
+//   begin_trace(path); add_chunk(...)...; end_trace(status); ... finish().
+class ModelBuilder {
+ public:
+  ModelBuilder();
+  ~ModelBuilder();
+  ModelBuilder(const ModelBuilder&) = delete;
+  ModelBuilder& operator=(const ModelBuilder&) = delete;
+
+  void begin_trace(std::string path);
+  void add_chunk(const proto::Chunk& chunk);
+  void end_trace(const TraceInputStatus& status);
+  // Joins, sorts and indexes; the builder is empty afterwards.
+  Model finish();
+
+ private:
+  struct TraceState;
+  uint32_t resolve(uint64_t iid);
+  Model model_;
+  std::unique_ptr<TraceState> trace_;
+};
+
+// Kind of copy as the command line names it: "htod", "dtoh", "dtod", "ptop",
+// "htoh", "memset", ... ; "kernel" for kernels.
+std::string_view op_kind_name(const GpuOp& op);
+
+}  // namespace holdup::analysis

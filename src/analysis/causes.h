@@ -1,0 +1,51 @@
+#pragma once
+// Cause detectors (internal). Each looks at one flagged copy and returns a
+// Finding when it sees at least one of its signals; the finding is claimed
+// only when both of its signals agree.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "holdup/analysis.h"
+
+namespace holdup::analysis::detail {
+
+struct CauseInput {
+  const Model& model;
+  const AnalysisOptions& options;
+  uint32_t op;
+  const GpuOp& copy;
+  const Split& split;
+  // The held window: [split.held_begin_ns, copy start).
+  TimeNs held_begin() const { return split.held_begin_ns; }
+  TimeNs held_end() const { return std::max(copy.start_ns, copy.issue_ns); }
+};
+
+std::optional<Finding> find_profiler_overhead(const CauseInput& in);
+std::optional<Finding> find_host_lock(const CauseInput& in);
+std::optional<Finding> find_device_barrier(const CauseInput& in);
+std::optional<Finding> find_shared_hardware_queue(const CauseInput& in);
+std::optional<Finding> find_legacy_default_stream(const CauseInput& in);
+std::optional<Finding> find_sm_waiting(const CauseInput& in);
+std::optional<Finding> find_copy_channel_shared(const CauseInput& in);
+std::optional<Finding> find_other_process(const CauseInput& in);
+
+// Calls `fn(op index)` for every op of `gpu` that overlaps [t0, t1).
+void for_each_op_overlapping(const Model& model, uint32_t gpu, TimeNs t0, TimeNs t1,
+                             const std::function<void(uint32_t)>& fn);
+
+// What kind of device-wide barrier (or context-lock holder) an API call is,
+// from its name and the records joined to it; empty if none.
+// "lazy-function-load", "module-load", "allocation", "set-limit",
+// "synchronize".
+std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence,
+                         std::vector<RecordRef>* records);
+
+// API name without the _ptsz/_ptds and _vN suffixes.
+std::string_view base_api_name(std::string_view name);
+
+std::string us(TimeNs ns);  // "12.3 us" / "4.05 ms"
+Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end);
+
+}  // namespace holdup::analysis::detail

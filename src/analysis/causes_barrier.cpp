@@ -1,0 +1,345 @@
+// Device-wide barriers (lazy function loading, module loads, allocations,
+// limits, device synchronization) and the host-side lock they hold.
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+
+#include "causes.h"
+
+namespace holdup::analysis::detail {
+
+namespace {
+
+constexpr int kMaxCandidates = 4096;
+constexpr TimeNs kLockReleaseNs = 200'000;  // call returned this soon after the holder ended
+constexpr size_t kMaxBlockers = 8;
+
+bool starts_with_any(std::string_view name, std::initializer_list<std::string_view> prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](auto p) { return name.starts_with(p); });
+}
+
+std::string kind_from_name(std::string_view name) {
+  static constexpr std::array<std::string_view, 36> allocation = {
+      "cudaMalloc", "cudaFree", "cudaMallocHost", "cudaFreeHost", "cudaHostAlloc", "cudaHostRegister",
+      "cudaHostUnregister", "cudaMallocManaged", "cudaMallocPitch", "cudaMalloc3D", "cudaMallocArray",
+      "cudaMalloc3DArray", "cudaFreeArray", "cudaMallocMipmappedArray", "cudaFreeMipmappedArray",
+      "cuMemAlloc", "cuMemFree", "cuMemAllocHost", "cuMemFreeHost", "cuMemHostAlloc", "cuMemHostRegister",
+      "cuMemHostUnregister", "cuMemAllocManaged", "cuMemAllocPitch", "cuMemCreate", "cuMemRelease",
+      "cuMemMap", "cuMemUnmap", "cuMemSetAccess", "cuArrayCreate", "cuArrayDestroy", "cuArray3DCreate",
+      "cudaIpcOpenMemHandle", "cudaIpcCloseMemHandle", "cuIpcOpenMemHandle", "cuIpcCloseMemHandle"};
+  if (std::find(allocation.begin(), allocation.end(), name) != allocation.end()) return "allocation";
+  if (starts_with_any(name, {"cuModuleLoad", "cuLibraryLoad", "cudaLibraryLoad"}) ||
+      name == "cuModuleUnload" || name == "cuLibraryUnload" || name == "cudaLibraryUnload" ||
+      name == "cuLinkComplete") {
+    return "module-load";
+  }
+  if (name == "cudaDeviceSetLimit" || name == "cuCtxSetLimit" || name == "cudaThreadSetLimit") return "set-limit";
+  if (name == "cudaDeviceSynchronize" || name == "cuCtxSynchronize" || name == "cudaThreadSynchronize") {
+    return "synchronize";
+  }
+  return {};
+}
+
+std::string remedy_for(std::string_view kind, std::string_view what) {
+  if (kind == "lazy-function-load") {
+    return fmt::format(
+        "load the function before the copies run: set CUDA_MODULE_LOADING=EAGER, or launch {} once as a "
+        "warm-up before the loop (its first launch under lazy loading waits for the whole device)",
+        what);
+  }
+  if (kind == "module-load") {
+    return "load modules once at start-up, not while copies are in flight (or CUDA_MODULE_LOADING=EAGER for "
+           "loads the runtime triggers)";
+  }
+  if (kind == "allocation") {
+    return fmt::format("move {} out of the loop: allocate once, or use a memory pool "
+                       "(cudaMallocAsync / cudaMemPool) or a caching allocator",
+                       what);
+  }
+  if (kind == "set-limit") return "call cudaDeviceSetLimit once at start-up, not in the loop";
+  if (kind == "synchronize") {
+    return "avoid device-wide synchronization while copies are in flight: wait on streams or events instead";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence, std::vector<RecordRef>* records) {
+  const ApiCall& call = model.api_calls[api];
+  const Process& process = model.processes[call.process];
+
+  // The call's correlation id and those of the calls nested in it on its
+  // thread (a runtime launch and the driver launch it makes).
+  std::vector<uint32_t> nested{api};
+  if (auto thread = process.api_by_thread.find(call.thread_id); thread != process.api_by_thread.end()) {
+    const auto& calls = thread->second;
+    auto it = std::lower_bound(calls.begin(), calls.end(), call.start_ns,
+                               [&](uint32_t i, TimeNs t) { return model.api_calls[i].start_ns < t; });
+    for (int steps = 0; it != calls.end() && steps < 16; ++it, ++steps) {
+      const ApiCall& inner = model.api_calls[*it];
+      if (inner.start_ns > call.end_ns) break;
+      if (*it != api && inner.end_ns <= call.end_ns) nested.push_back(*it);
+    }
+  }
+
+  const auto eager = [&] {
+    auto it = process.scheduling_env.find("CUDA_MODULE_LOADING");
+    return it != process.scheduling_env.end() && it->second == "EAGER";
+  }();
+
+  for (uint32_t a : nested) {
+    const uint32_t corr = model.api_calls[a].correlation_id;
+    if (corr == 0) continue;
+    const auto& overheads = process.overhead_by_correlation;
+    for (auto it = std::lower_bound(overheads.begin(), overheads.end(), std::pair<uint32_t, uint32_t>{corr, 0});
+         it != overheads.end() && it->first == corr; ++it) {
+      const OverheadRecord& o = model.overheads[it->second];
+      if (o.kind == proto::LAZY_FUNCTION_LOADING || o.kind == proto::RUNTIME_TRIGGERED_MODULE_LOADING) {
+        const bool lazy = o.kind == proto::LAZY_FUNCTION_LOADING;
+        if (evidence) {
+          *evidence = fmt::format("{} overhead record ({}, correlation id {}) inside this call",
+                                  lazy ? "LAZY_FUNCTION_LOADING" : "RUNTIME_TRIGGERED_MODULE_LOADING",
+                                  us(o.end_ns - o.start_ns), corr);
+        }
+        if (records) records->push_back(ref_overhead(model, it->second));
+        return lazy ? "lazy-function-load" : "module-load";
+      }
+    }
+    if (eager) continue;
+    const auto& launches = process.launch_by_correlation;
+    for (auto it = std::lower_bound(launches.begin(), launches.end(), std::pair<uint32_t, uint32_t>{corr, 0});
+         it != launches.end() && it->first == corr; ++it) {
+      const LaunchRecord& l = model.launches[it->second];
+      if (!l.first_launch) continue;
+      if (evidence) {
+        *evidence = fmt::format("Launch record: first launch of {} in this process (correlation id {}), "
+                                "which loads the function under lazy loading",
+                                model.name(l.function_name), corr);
+      }
+      if (records) {
+        RecordRef r;
+        r.kind = "launch";
+        r.name = std::string(model.name(l.function_name));
+        r.pid = process.pid;
+        r.thread_id = l.thread_id;
+        r.context_id = l.context_id;
+        r.correlation_id = corr;
+        r.start_ns = l.api_enter_ns;
+        records->push_back(std::move(r));
+      }
+      return "lazy-function-load";
+    }
+  }
+
+  const auto& modules = model.modules_by_process[call.process];
+  auto it = std::lower_bound(modules.begin(), modules.end(), call.start_ns,
+                             [&](uint32_t i, TimeNs t) { return model.modules[i].time_ns < t; });
+  for (; it != modules.end() && model.modules[*it].time_ns <= call.end_ns; ++it) {
+    const ModuleRecord& module = model.modules[*it];
+    if (module.kind != proto::ModuleEvent::LOADED || module.thread_id != call.thread_id) continue;
+    if (evidence) *evidence = fmt::format("module {} loaded on this thread during the call", module.object_id);
+    if (records) {
+      RecordRef r;
+      r.kind = "module";
+      r.name = fmt::format("module {} LOADED", module.object_id);
+      r.pid = process.pid;
+      r.thread_id = module.thread_id;
+      r.context_id = module.context_id;
+      r.start_ns = module.time_ns;
+      records->push_back(std::move(r));
+    }
+    return "module-load";
+  }
+
+  std::string kind = kind_from_name(base_api_name(model.name(call.name)));
+  if (!kind.empty() && evidence) *evidence = fmt::format("{} is a {} call", model.name(call.name), kind);
+  return kind;
+}
+
+std::optional<Finding> find_device_barrier(const CauseInput& in) {
+  const Model& model = in.model;
+  const TimeNs hb = in.held_begin();
+  const TimeNs he = in.held_end();
+  if (he <= hb) return std::nullopt;
+  const ApiCall& copy_call = model.api_calls[in.copy.api];
+  const Process& process = model.processes[in.copy.process];
+  const auto& calls = process.api_by_start;
+
+  struct Candidate {
+    uint32_t api = kNone;
+    std::string kind;
+    std::string evidence;
+    std::vector<RecordRef> records;
+    TimeNs drained_at = 0;
+    uint32_t last_op = kNone;
+  };
+  std::optional<Candidate> best;
+  std::optional<Candidate> partial;
+
+  auto it = std::lower_bound(calls.begin(), calls.end(), copy_call.start_ns,
+                             [&](uint32_t i, TimeNs t) { return model.api_calls[i].start_ns < t; });
+  for (int steps = 0; it != calls.end() && steps < kMaxCandidates; ++it, ++steps) {
+    const ApiCall& x = model.api_calls[*it];
+    if (x.start_ns >= he) break;
+    if (*it == in.copy.api) continue;
+    // A call nested in the copy's own call is part of it, not another call.
+    if (x.thread_id == copy_call.thread_id && x.end_ns <= copy_call.end_ns) continue;
+    Candidate c;
+    c.api = *it;
+    c.kind = barrier_kind(model, *it, &c.evidence, &c.records);
+    if (c.kind.empty()) continue;
+    // All work submitted to the device before X: when did it drain?
+    for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+      const GpuOp& op = model.ops[o];
+      if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
+      if (!op.has_issue() || op.issue_ns >= x.start_ns) return;
+      if (op.end_ns > c.drained_at) {
+        c.drained_at = op.end_ns;
+        c.last_op = o;
+      }
+    });
+    const bool adjacent = c.drained_at > hb && c.drained_at <= he && he - c.drained_at <= in.options.barrier_ns;
+    if (adjacent) {
+      if (!best || c.drained_at > best->drained_at) best = std::move(c);
+    } else if (!partial) {
+      partial = std::move(c);
+    }
+  }
+  if (!best && !partial) return std::nullopt;
+
+  Finding f;
+  f.cause = Cause::device_barrier;
+  f.claimed = best.has_value();
+  Candidate& c = best ? *best : *partial;
+  const ApiCall& x = model.api_calls[c.api];
+  const std::string x_name(model.name(x.name));
+  Signal barrier;
+  barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
+                             "{} the copy's {}",
+                             x_name, x.thread_id, x.correlation_id, c.kind, c.evidence,
+                             x.start_ns < copy_call.end_ns ? "during" : "after", model.name(copy_call.name));
+  barrier.records = c.records;
+  barrier.records.insert(barrier.records.begin(), ref_api(model, c.api));
+  f.signals.push_back(std::move(barrier));
+  if (best) {
+    Signal drain;
+    drain.text = fmt::format("the copy started {} after the end of all work submitted to the device before {} "
+                             "(last to end: {})",
+                             us(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
+    drain.records.push_back(ref_op(model, c.last_op));
+    f.signals.push_back(std::move(drain));
+    f.explains_ns = std::min(c.drained_at, he) - hb;
+
+    Blocker bx;
+    bx.record = ref_api(model, c.api);
+    bx.held_behind_ns = f.explains_ns;
+    f.blockers.push_back(std::move(bx));
+    std::vector<Blocker> drained;
+    for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+      const GpuOp& op = model.ops[o];
+      if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
+      if (!op.has_issue() || op.issue_ns >= x.start_ns) return;
+      drained.push_back(make_blocker(model, o, hb, he));
+    });
+    std::sort(drained.begin(), drained.end(),
+              [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
+    if (drained.size() > kMaxBlockers) drained.resize(kMaxBlockers);
+    for (auto& b : drained) f.blockers.push_back(std::move(b));
+  } else {
+    f.corroboration.push_back(fmt::format(
+        "but the copy did not start within {} of the drain of the work submitted before it", us(in.options.barrier_ns)));
+  }
+  std::string what = x_name;
+  if (c.kind == "lazy-function-load") {
+    for (const auto& r : c.records) {
+      if (r.kind == "launch" && !r.name.empty()) what = r.name;
+    }
+    if (what == x_name) {
+      // Name the kernel that launch ran, when a kernel record joins it.
+      const auto& ops = model.gpus[in.copy.gpu].ops_by_start;
+      auto k = std::lower_bound(ops.begin(), ops.end(), x.start_ns,
+                                [&](uint32_t i, TimeNs t) { return model.ops[i].start_ns < t; });
+      for (int steps = 0; k != ops.end() && steps < kMaxCandidates; ++k, ++steps) {
+        const GpuOp& op = model.ops[*k];
+        if (op.kind == OpKind::kernel && op.api == c.api) {
+          what = std::string(model.name(op.name));
+          break;
+        }
+      }
+    }
+  }
+  f.remedy = remedy_for(c.kind, what);
+  return f;
+}
+
+std::optional<Finding> find_host_lock(const CauseInput& in) {
+  const Model& model = in.model;
+  const ApiCall& call = model.api_calls[in.copy.api];
+  const Process& process = model.processes[call.process];
+  const TimeNs duration = call.duration();
+  const TimeNs normal = in.split.normal_api_ns;
+  const bool long_call = duration > in.options.host_lock_min_ns &&
+                         duration > static_cast<TimeNs>(in.options.host_lock_factor) * normal;
+
+  // Another thread's lock-taking call that overlapped the copy's call and
+  // ended just before it returned.
+  uint32_t holder = kNone;
+  std::string holder_kind;
+  std::string holder_evidence;
+  const auto& calls = process.api_by_start;
+  auto it = std::upper_bound(calls.begin(), calls.end(), call.end_ns,
+                             [&](TimeNs t, uint32_t i) { return t < model.api_calls[i].start_ns; });
+  for (int steps = 0; it != calls.begin() && steps < kMaxCandidates; ++steps) {
+    --it;
+    const ApiCall& other = model.api_calls[*it];
+    if (other.thread_id == call.thread_id || overlap(other.start_ns, other.end_ns, call.start_ns, call.end_ns) == 0) {
+      continue;
+    }
+    if (other.end_ns > call.end_ns || call.end_ns - other.end_ns > kLockReleaseNs) continue;
+    std::string evidence;
+    std::string kind = barrier_kind(model, *it, &evidence, nullptr);
+    if (kind.empty()) continue;
+    if (holder == kNone || other.end_ns > model.api_calls[holder].end_ns) {
+      holder = *it;
+      holder_kind = kind;
+      holder_evidence = evidence;
+    }
+  }
+  if (!long_call && holder == kNone) return std::nullopt;
+
+  Finding f;
+  f.cause = Cause::host_lock;
+  f.claimed = long_call && holder != kNone;
+  if (long_call) {
+    Signal s;
+    s.text = fmt::format("the copy's {} on thread {} lasted {}, {:.0f}x its normal cost ({})", model.name(call.name),
+                         call.thread_id, us(duration), normal ? double(duration) / double(normal) : 0.0, us(normal));
+    s.records.push_back(ref_api(model, in.copy.api));
+    f.signals.push_back(std::move(s));
+  }
+  if (holder != kNone) {
+    const ApiCall& h = model.api_calls[holder];
+    Signal s;
+    s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {}; the copy's "
+                         "call returned {} after it ended",
+                         model.name(h.name), h.thread_id, h.correlation_id, holder_kind, holder_evidence,
+                         us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0) + " into the call",
+                         us(h.end_ns - call.start_ns) + " into the call", us(call.end_ns - h.end_ns));
+    s.records.push_back(ref_api(model, holder));
+    f.signals.push_back(std::move(s));
+    Blocker b;
+    b.record = ref_api(model, holder);
+    b.held_behind_ns = overlap(h.start_ns, h.end_ns, in.held_begin(), std::min(call.end_ns, in.held_end()));
+    f.explains_ns = b.held_behind_ns;
+    f.blockers.push_back(std::move(b));
+    f.remedy = remedy_for(holder_kind, std::string(model.name(h.name))) +
+               "; it runs on another thread and holds the context lock the copy's call needs";
+  } else {
+    f.corroboration.push_back("no other thread's module load or allocation overlapped the call");
+  }
+  return f;
+}
+
+}  // namespace holdup::analysis::detail

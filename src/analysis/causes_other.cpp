@@ -1,0 +1,160 @@
+// Holds from outside the copy's own streams and queues: another process
+// (or context) time-slicing the same physical GPU, and the legacy default
+// stream serializing the blocking streams of its context.
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "causes.h"
+
+namespace holdup::analysis::detail {
+
+namespace {
+
+constexpr size_t kMaxBlockers = 8;
+
+void keep_largest(std::vector<Blocker>& blockers) {
+  std::sort(blockers.begin(), blockers.end(),
+            [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
+  if (blockers.size() > kMaxBlockers) blockers.resize(kMaxBlockers);
+}
+
+// Length of the union of [start, end) intervals clipped to [t0, t1).
+TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1) {
+  std::sort(intervals.begin(), intervals.end());
+  TimeNs total = 0;
+  TimeNs cursor = t0;
+  for (auto [s, e] : intervals) {
+    s = std::max(s, cursor);
+    e = std::min(e, t1);
+    if (e > s) {
+      total += e - s;
+      cursor = e;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+std::optional<Finding> find_other_process(const CauseInput& in) {
+  const Model& model = in.model;
+  const TimeNs hb = in.held_begin();
+  const TimeNs he = in.held_end();
+  if (he <= hb) return std::nullopt;
+  std::vector<uint32_t> foreign;
+  for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+    const GpuOp& k = model.ops[o];
+    if (k.kind == OpKind::kernel && (k.process != in.copy.process || k.context_id != in.copy.context_id)) {
+      foreign.push_back(o);
+    }
+  });
+  if (foreign.empty()) return std::nullopt;
+
+  Finding f;
+  f.cause = Cause::other_process;
+  std::vector<std::pair<TimeNs, TimeNs>> intervals;
+  uint32_t adjacent = kNone;
+  for (uint32_t o : foreign) {
+    const GpuOp& k = model.ops[o];
+    intervals.emplace_back(k.start_ns, k.end_ns);
+    if (k.end_ns <= he && he - k.end_ns <= in.options.adjacency_ns &&
+        (adjacent == kNone || k.end_ns > model.ops[adjacent].end_ns)) {
+      adjacent = o;
+    }
+    f.blockers.push_back(make_blocker(model, o, hb, he));
+  }
+  keep_largest(f.blockers);
+  const TimeNs through = covered(intervals, hb, he);
+  const bool ran_through = through * 2 >= he - hb;
+  const GpuOp& first = model.ops[foreign.front()];
+  const Process& other = model.processes[first.process];
+  if (ran_through) {
+    Signal s;
+    s.text = fmt::format("kernels of {} (pid {}, context {}) on the same GPU {} ran through {} of the {} hold",
+                         first.process == in.copy.process ? "another context" : "another process", other.pid,
+                         first.context_id, model.gpus[in.copy.gpu].label, us(through), us(he - hb));
+    s.records.push_back(ref_op(model, foreign.front()));
+    f.signals.push_back(std::move(s));
+  }
+  if (adjacent != kNone) {
+    const GpuOp& k = model.ops[adjacent];
+    Signal s;
+    s.text = fmt::format("the copy started {} after {} of pid {} ended (time-slicing between contexts)",
+                         us(he - k.end_ns), model.describe(k), model.processes[k.process].pid);
+    s.records.push_back(ref_op(model, adjacent));
+    f.signals.push_back(std::move(s));
+  }
+  f.claimed = ran_through && adjacent != kNone;
+  f.explains_ns = through;
+  f.remedy = "processes sharing a GPU without MPS take turns (time-slicing): run them under MPS "
+             "(nvidia-cuda-mps-control -d) or give each its own GPU";
+  return f;
+}
+
+std::optional<Finding> find_legacy_default_stream(const CauseInput& in) {
+  const Model& model = in.model;
+  const TimeNs hb = in.held_begin();
+  const TimeNs he = in.held_end();
+  if (he <= hb) return std::nullopt;
+  const Process& process = model.processes[in.copy.process];
+  auto context = process.contexts.find(in.copy.context_id);
+  if (context == process.contexts.end() || context->second.null_stream_id == kNone) return std::nullopt;
+  const uint32_t null_stream = context->second.null_stream_id;
+  const bool copy_on_null = in.copy.stream_id == null_stream;
+  auto blocking = [&](uint32_t stream) {
+    const StreamInfo* info = model.stream_info(in.copy.process, in.copy.context_id, stream);
+    return info && info->flag == 1;
+  };
+
+  // Copy on a blocking stream: held by legacy-stream work. Copy on the
+  // legacy stream: held by blocking streams' work.
+  std::vector<uint32_t> blockers;
+  uint32_t last = kNone;
+  for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+    const GpuOp& op = model.ops[o];
+    if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
+    if (op.stream_id == in.copy.stream_id) return;
+    if (copy_on_null ? !blocking(op.stream_id) : op.stream_id != null_stream) return;
+    if (op.has_issue() && op.issue_ns > in.copy.issue_ns) return;
+    blockers.push_back(o);
+    if (op.end_ns <= he && (last == kNone || op.end_ns > model.ops[last].end_ns)) last = o;
+  });
+  if (blockers.empty()) return std::nullopt;
+
+  Finding f;
+  f.cause = Cause::legacy_default_stream;
+  const bool blocking_signal = copy_on_null || blocking(in.copy.stream_id);
+  if (blocking_signal) {
+    Signal s;
+    s.text = copy_on_null
+                 ? fmt::format("the copy was on the legacy default stream {} of context {}, which waits for all "
+                               "blocking streams; stream {} is blocking (Stream record flag 1)",
+                               null_stream, in.copy.context_id, model.ops[blockers.front()].stream_id)
+                 : fmt::format("the copy's stream {} is a blocking stream (Stream record flag 1, created without "
+                               "cudaStreamNonBlocking): it waits for the legacy default stream {}",
+                               in.copy.stream_id, null_stream);
+    s.records.push_back(ref_op(model, in.op));
+    f.signals.push_back(std::move(s));
+  } else {
+    f.corroboration.push_back(
+        "the copy's stream is not known to be blocking (no Stream record with flag 1): not claimed");
+  }
+  if (last != kNone && he - model.ops[last].end_ns <= in.options.adjacency_ns) {
+    const GpuOp& l = model.ops[last];
+    Signal s;
+    s.text = fmt::format("the copy started {} after {} on {} stream {} ended", us(he - l.end_ns), model.describe(l),
+                         copy_on_null ? "blocking" : "the legacy default", l.stream_id);
+    s.records.push_back(ref_op(model, last));
+    f.signals.push_back(std::move(s));
+    f.claimed = blocking_signal;
+    f.explains_ns = std::min(l.end_ns, he) > hb ? std::min(l.end_ns, he) - hb : 0;
+  }
+  for (uint32_t o : blockers) f.blockers.push_back(make_blocker(model, o, hb, he));
+  keep_largest(f.blockers);
+  f.remedy = "keep work off the legacy default stream: create streams with cudaStreamNonBlocking, or build with "
+             "per-thread default streams (nvcc --default-stream per-thread)";
+  return f;
+}
+
+}  // namespace holdup::analysis::detail

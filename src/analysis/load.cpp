@@ -1,0 +1,71 @@
+// Reading trace files chunk by chunk into the model builder.
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "holdup/analysis_load.h"
+#include "holdup/trace_reader.h"
+
+namespace holdup::analysis {
+
+std::vector<std::string> expand_trace_paths(const std::vector<std::string>& paths, std::vector<std::string>* errors) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(path, ec)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".trace") found.push_back(entry.path().string());
+      }
+      if (ec) errors->push_back(path + ": cannot list the directory (" + ec.message() + ")");
+      if (found.empty() && !ec) {
+        errors->push_back(path + ": no *.trace files in this directory; pass trace files or the directory "
+                                 "`holdup run` wrote them to");
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(path, ec)) {
+      files.push_back(path);
+    } else {
+      errors->push_back(path + ": no such file or directory");
+    }
+  }
+  return files;
+}
+
+bool load_traces(const std::vector<std::string>& paths, Model* model, std::vector<std::string>* errors,
+                 const LoadOptions& options) {
+  const size_t errors_before = errors->size();
+  const auto files = expand_trace_paths(paths, errors);
+  ModelBuilder builder;
+  proto::Chunk chunk;
+  for (const auto& file : files) {
+    std::string error;
+    auto reader = TraceReader::open(file, &error);
+    if (!reader) {
+      errors->push_back(error.empty() ? file + ": cannot open the trace" : error);
+      continue;
+    }
+    builder.begin_trace(file);
+    while (reader->next(&chunk)) builder.add_chunk(chunk);
+    const auto& status = reader->status();
+    TraceInputStatus input;
+    input.chunks = status.chunks;
+    input.bytes = status.bytes;
+    input.torn_tail = status.torn_tail;
+    input.torn_bytes = status.torn_bytes;
+    input.sequence_gaps = status.sequence_gaps;
+    input.error = status.error;
+    builder.end_trace(input);
+    if (!status.error.empty()) errors->push_back(status.error);
+  }
+  *model = builder.finish();
+  if (options.strip_command_line) {
+    for (auto& process : model->processes) process.command_line.clear();
+  }
+  return errors->size() == errors_before && !files.empty();
+}
+
+}  // namespace holdup::analysis

@@ -1,0 +1,152 @@
+// Describing records for verdicts, and the small helpers causes share.
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "causes.h"
+
+namespace holdup::analysis {
+
+namespace {
+std::string channel_type_text(uint8_t type) {
+  switch (type) {
+    case proto::CHANNEL_TYPE_COMPUTE: return "COMPUTE";
+    case proto::CHANNEL_TYPE_ASYNC_MEMCPY: return "ASYNC_MEMCPY";
+    case proto::CHANNEL_TYPE_DECOMP: return "DECOMP";
+    case proto::CHANNEL_TYPE_INVALID: return "";
+    default: return std::to_string(type);
+  }
+}
+}  // namespace
+
+RecordRef ref_op(const Model& model, uint32_t index) {
+  const GpuOp& op = model.ops[index];
+  RecordRef r;
+  r.kind = op.kind == OpKind::kernel ? "kernel" : op.kind == OpKind::memset ? "memset" : "memcpy";
+  r.name = op.kind == OpKind::kernel ? std::string(model.name(op.name)) : model.describe(op);
+  r.pid = model.processes[op.process].pid;
+  r.context_id = op.context_id;
+  r.stream_id = op.stream_id;
+  r.channel_id = op.channel_id;
+  r.channel_type = channel_type_text(op.channel_type);
+  r.gpu = op.gpu == kNone ? "" : model.gpus[op.gpu].label;
+  r.correlation_id = op.correlation_id;
+  r.start_ns = op.start_ns;
+  r.end_ns = op.end_ns;
+  if (op.has_issue()) r.thread_id = model.api_calls[op.api].thread_id;
+  return r;
+}
+
+RecordRef ref_api(const Model& model, uint32_t index) {
+  const ApiCall& call = model.api_calls[index];
+  RecordRef r;
+  r.kind = "api";
+  r.name = std::string(model.name(call.name));
+  r.pid = model.processes[call.process].pid;
+  r.thread_id = call.thread_id;
+  r.correlation_id = call.correlation_id;
+  r.start_ns = call.start_ns;
+  r.end_ns = call.end_ns;
+  return r;
+}
+
+RecordRef ref_overhead(const Model& model, uint32_t index) {
+  const OverheadRecord& o = model.overheads[index];
+  RecordRef r;
+  r.kind = "overhead";
+  const auto* descriptor = proto::OverheadKind_descriptor()->FindValueByNumber(static_cast<int>(o.kind));
+  r.name = descriptor ? descriptor->name() : std::to_string(o.kind);
+  r.pid = model.processes[o.process].pid;
+  r.thread_id = o.thread_id;
+  r.context_id = o.context_id;
+  r.correlation_id = o.correlation_id;
+  r.start_ns = o.start_ns;
+  r.end_ns = o.end_ns;
+  return r;
+}
+
+std::string_view cause_id(Cause cause) {
+  switch (cause) {
+    case Cause::none: return "none";
+    case Cause::profiler_overhead: return "profiler-overhead";
+    case Cause::host_lock: return "host-side-lock";
+    case Cause::device_barrier: return "device-wide-barrier";
+    case Cause::shared_hardware_queue: return "shared-hardware-queue";
+    case Cause::legacy_default_stream: return "legacy-default-stream";
+    case Cause::sm_waiting: return "sm-waiting";
+    case Cause::copy_channel_shared: return "copy-channel-shared";
+    case Cause::other_process: return "other-process";
+    case Cause::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view cause_title(Cause cause) {
+  switch (cause) {
+    case Cause::none: return "not held";
+    case Cause::profiler_overhead: return "profiler overhead (holdup's own)";
+    case Cause::host_lock: return "host-side lock";
+    case Cause::device_barrier: return "device-wide barrier";
+    case Cause::shared_hardware_queue: return "shared hardware queue";
+    case Cause::legacy_default_stream: return "legacy default stream";
+    case Cause::sm_waiting: return "SM-executed copy waiting for SMs";
+    case Cause::copy_channel_shared: return "copy channel shared with other streams' copies";
+    case Cause::other_process: return "another process on the same GPU";
+    case Cause::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+bool parse_cause(std::string_view id, Cause* cause) {
+  for (int i = 0; i < kCauseCount; ++i) {
+    if (cause_id(static_cast<Cause>(i)) == id) {
+      *cause = static_cast<Cause>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace detail {
+
+void for_each_op_overlapping(const Model& model, uint32_t gpu_index, TimeNs t0, TimeNs t1,
+                             const std::function<void(uint32_t)>& fn) {
+  if (gpu_index >= model.gpus.size() || t1 <= t0) return;
+  const Gpu& gpu = model.gpus[gpu_index];
+  const TimeNs from = t0 > gpu.max_op_duration_ns ? t0 - gpu.max_op_duration_ns : 0;
+  auto it = std::lower_bound(gpu.ops_by_start.begin(), gpu.ops_by_start.end(), from,
+                             [&](uint32_t i, TimeNs t) { return model.ops[i].start_ns < t; });
+  for (; it != gpu.ops_by_start.end() && model.ops[*it].start_ns < t1; ++it) {
+    if (model.ops[*it].end_ns > t0) fn(*it);
+  }
+}
+
+std::string us(TimeNs ns) {
+  if (ns >= 10'000'000) return fmt::format("{:.1f} ms", ns / 1e6);
+  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", ns / 1e6);
+  if (ns >= 10'000) return fmt::format("{:.0f} us", ns / 1e3);
+  return fmt::format("{:.1f} us", ns / 1e3);
+}
+
+Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end) {
+  Blocker b;
+  b.record = ref_op(model, op);
+  b.held_behind_ns = overlap(model.ops[op].start_ns, model.ops[op].end_ns, window_begin, window_end);
+  return b;
+}
+
+std::string_view base_api_name(std::string_view name) {
+  for (std::string_view suffix : {"_ptsz", "_ptds"}) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) name.remove_suffix(suffix.size());
+  }
+  // _v2, _v3, ... (kept by some tables)
+  if (auto pos = name.rfind("_v"); pos != std::string_view::npos && pos + 2 < name.size() &&
+                                   std::all_of(name.begin() + static_cast<std::ptrdiff_t>(pos) + 2, name.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; })) {
+    name = name.substr(0, pos);
+  }
+  return name;
+}
+
+}  // namespace detail
+}  // namespace holdup::analysis

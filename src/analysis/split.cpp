@@ -1,0 +1,124 @@
+// Splitting a copy's issue-to-start time into api, stream order,
+// dependency and held (see analysis.h for the definitions).
+
+#include <algorithm>
+#include <tuple>
+
+#include "holdup/analysis.h"
+
+namespace holdup::analysis {
+
+namespace {
+
+// Earlier ops on the stream are sequential: once one ended before the issue,
+// those before it did too. The bound guards against odd traces.
+constexpr int kMaxStreamLookback = 64;
+constexpr int kMaxWaitLookback = 256;
+
+TimeNs clip(TimeNs until, TimeNs from, TimeNs limit) {
+  // How far `until` lies beyond `from`, at most up to `limit`.
+  const TimeNs end = std::min(until, limit);
+  return end > from ? end - from : 0;
+}
+
+// When the event waited for fired: its device timestamp, or else the end of
+// the last op issued on its stream before the event record.
+TimeNs event_ready(const Model& model, const EventRecord& event) {
+  if (event.device_timestamp_ns != 0) return event.device_timestamp_ns;
+  const uint32_t record_call = model.api_for_correlation(event.process, event.correlation_id);
+  if (record_call == kNone) return 0;
+  const TimeNs recorded_at = model.api_calls[record_call].start_ns;
+  auto it = model.ops_by_stream.find({event.process, event.context_id, event.stream_id});
+  if (it == model.ops_by_stream.end()) return 0;
+  TimeNs ready = 0;
+  for (uint32_t i : it->second) {
+    const GpuOp& op = model.ops[i];
+    if (op.has_issue() && op.issue_ns < recorded_at) ready = std::max(ready, op.end_ns);
+  }
+  return ready;
+}
+
+}  // namespace
+
+TimeNs normal_api_cost(const Model& model, const ApiCall& call, const AnalysisOptions& options) {
+  const Process& process = model.processes[call.process];
+  auto median = process.api_median_ns.find(call.name);
+  if (median == process.api_median_ns.end()) return std::min(call.duration(), options.normal_cost_cap_ns);
+  auto count = process.api_name_count.find(call.name);
+  if (count == process.api_name_count.end() || count->second < options.min_calls_for_median) {
+    return std::min(median->second, options.normal_cost_cap_ns);
+  }
+  return median->second;
+}
+
+Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& options) {
+  const GpuOp& op = model.ops[index];
+  Split s;
+  if (!op.has_issue()) return s;
+  const ApiCall& call = model.api_calls[op.api];
+  const TimeNs issue = op.issue_ns;
+  const TimeNs start = std::max(op.start_ns, issue);
+  s.issue_to_start = start - issue;
+  s.normal_api_ns = normal_api_cost(model, call, options);
+  s.api = std::min({call.duration(), s.normal_api_ns, s.issue_to_start});
+  TimeNs t = issue + s.api;
+
+  // Behind earlier work of its own stream.
+  const QueueKey stream_key{op.process, op.context_id, op.stream_id};
+  TimeNs previous_end = 0;
+  if (auto it = model.ops_by_stream.find(stream_key); it != model.ops_by_stream.end()) {
+    const auto& list = it->second;
+    // The list is sorted by (start, end, index), as ModelBuilder::finish sorts it.
+    auto pos = std::lower_bound(list.begin(), list.end(), index, [&](uint32_t a, uint32_t b) {
+      return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
+             std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
+    });
+    for (int steps = 0; pos != list.begin() && steps < kMaxStreamLookback; ++steps) {
+      --pos;
+      const GpuOp& prev = model.ops[*pos];
+      if (prev.end_ns > previous_end) {
+        previous_end = prev.end_ns;
+        s.stream_predecessor = *pos;
+      }
+      if (prev.end_ns <= issue) break;
+    }
+  }
+  if (previous_end <= issue) s.stream_predecessor = kNone;
+  s.stream_order = clip(previous_end, t, start);
+  t += s.stream_order;
+
+  // Waiting for a declared dependency: stream-wait-events on its stream
+  // issued before it (and after the work it follows in stream order, whose
+  // waits were already satisfied).
+  const TimeNs waits_after = s.stream_predecessor != kNone && model.ops[s.stream_predecessor].has_issue()
+                                 ? model.ops[s.stream_predecessor].issue_ns
+                                 : 0;
+  if (auto it = model.waits_by_stream.find(stream_key); it != model.waits_by_stream.end()) {
+    const auto& waits = it->second;
+    auto pos = std::lower_bound(waits.begin(), waits.end(), issue, [&](uint32_t w, TimeNs t0) {
+      return model.synchronizations[w].start_ns < t0;
+    });
+    const auto& events = model.processes[op.process].event_by_sync_id;
+    for (int steps = 0; pos != waits.begin() && steps < kMaxWaitLookback; ++steps) {
+      --pos;
+      const Synchronization& wait = model.synchronizations[*pos];
+      if (wait.start_ns < waits_after) break;
+      auto event = events.find(wait.event_sync_id);
+      if (event == events.end()) continue;
+      const TimeNs ready = event_ready(model, model.events[event->second]);
+      if (ready > s.dependency_ready_ns) {
+        s.dependency_ready_ns = ready;
+        s.dependency_wait = *pos;
+      }
+    }
+  }
+  s.dependency = clip(s.dependency_ready_ns, t, start);
+  t += s.dependency;
+
+  s.held_begin_ns = t;
+  s.held = start - t;
+  s.held_host = clip(op.api_end_ns, t, start);
+  return s;
+}
+
+}  // namespace holdup::analysis

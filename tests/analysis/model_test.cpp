@@ -1,0 +1,75 @@
+// The model: merging processes by physical GPU, hosts, NVTX ranges, and
+// the compactness of per-record structs.
+
+#include <gtest/gtest.h>
+
+#include "holdup/analysis.h"
+#include "synthetic_trace.h"
+
+namespace holdup::testing {
+namespace {
+
+TEST(Model, ProcessesMergeByGpuUuid) {
+  SyntheticTrace a(100, "GPU-same");
+  SyntheticTrace b(200, "GPU-same");
+  SyntheticTrace c(300, "");  // no uuid: a GPU of its own
+  c.chunk().mutable_device(0)->clear_uuid();
+  a.kernel("ka", 100, 200, kComputeStream, 2, a.launch(90, 95));
+  b.kernel("kb", 100, 200, kComputeStream, 2, b.launch(90, 95));
+  c.kernel("kc", 100, 200, kComputeStream, 2, c.launch(90, 95));
+  auto model = build_model({{a.chunk()}, {b.chunk()}, {c.chunk()}});
+  ASSERT_EQ(model.processes.size(), 3u);
+  ASSERT_EQ(model.gpus.size(), 2u);
+  EXPECT_EQ(model.gpus[0].uuid, "GPU-same");
+  EXPECT_EQ(model.gpus[0].members.size(), 2u);
+  EXPECT_EQ(model.gpus[0].ops_by_start.size(), 2u);
+  EXPECT_TRUE(model.gpus[1].uuid.empty());
+  EXPECT_EQ(model.ops[2].gpu, 1u);
+  EXPECT_TRUE(model.warnings.empty());
+}
+
+TEST(Model, SeveralHostsAreWarnedAbout) {
+  SyntheticTrace a(100, "GPU-a", "node1");
+  SyntheticTrace b(100, "GPU-b", "node2");
+  auto model = build_model({{a.chunk()}, {b.chunk()}});
+  EXPECT_EQ(model.hosts.size(), 2u);
+  ASSERT_EQ(model.warnings.size(), 1u);
+  EXPECT_NE(model.warnings[0].find("node1, node2"), std::string::npos);
+}
+
+TEST(Model, NvtxRangesPairStartAndEnd) {
+  SyntheticTrace t(100);
+  auto add = [&](uint32_t flags, double at, uint64_t id, const char* name) {
+    auto* m = t.chunk().add_marker();
+    m->set_flags(flags);
+    m->set_timestamp_ns(at_us(at));
+    m->set_id(id);
+    m->set_thread_id(1);
+    if (name) m->set_name_iid(t.str(name));
+  };
+  add(2, 10, 1, "step");
+  add(4, 50, 1, nullptr);
+  add(2, 60, 2, "open");
+  auto model = build_model({{t.chunk()}});
+  ASSERT_EQ(model.nvtx_ranges.size(), 2u);
+  EXPECT_EQ(model.name(model.nvtx_ranges[0].name), "step");
+  EXPECT_EQ(model.nvtx_ranges[0].end_ns, at_us(50));
+  EXPECT_EQ(model.name(model.nvtx_ranges[1].name), "open");  // never closed: runs to the end
+}
+
+TEST(Model, InternedStringsAreSharedAcrossTraces) {
+  SyntheticTrace a(100);
+  SyntheticTrace b(200);
+  a.kernel("same_name", 100, 200, kComputeStream, 2, a.launch(90, 95));
+  b.kernel("same_name", 100, 200, kComputeStream, 2, b.launch(90, 95));
+  auto model = build_model({{a.chunk()}, {b.chunk()}});
+  EXPECT_EQ(model.ops[0].name, model.ops[1].name);
+}
+
+TEST(Model, RecordsAreCompact) {
+  EXPECT_LE(sizeof(analysis::GpuOp), 96u);
+  EXPECT_LE(sizeof(analysis::ApiCall), 48u);
+}
+
+}  // namespace
+}  // namespace holdup::testing
