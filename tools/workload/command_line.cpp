@@ -97,6 +97,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
 
   app.add_option("--scenario", config.scenario, "Preset (see --list-scenarios); later options override it");
   app.add_flag("--list-scenarios", list_scenarios, "List the presets and exit");
+  bool print_remedy = false;
+  app.add_flag("--print-remedy", print_remedy,
+               "Print the options that remove the --scenario's hold (its A/B partner) and exit");
   app.add_option("--procs", config.procs, "Processes: 2 (IPC peer, as the report) or 1")->capture_default_str();
   app.add_option("--gpus", gpus_text,
                  "Device of each process, e.g. 0,1 or 0,0 (shared: time-slicing); default: rank % device count");
@@ -181,6 +184,21 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args, std::
 
   if (list_scenarios) {
     print_scenarios(out);
+    parsed.exit_code = kExitOk;
+    return parsed;
+  }
+
+  if (print_remedy) {
+    const Scenario* scenario = find_scenario(config.scenario);
+    if (scenario == nullptr) {
+      err << kProgram << ": error: --print-remedy needs --scenario NAME\n";
+      parsed.exit_code = kExitUsage;
+      return parsed;
+    }
+    for (std::size_t i = 0; i < scenario->remedy_options.size(); ++i) {
+      out << (i > 0 ? " " : "") << scenario->remedy_options[i];
+    }
+    out << '\n';
     parsed.exit_code = kExitOk;
     return parsed;
   }

@@ -174,7 +174,16 @@ int run_launcher(const WorkloadConfig& config, const std::vector<std::string>& u
     if (code == kExitWatchdog) exit_code = kExitWatchdog;
     else if (code != 0 && exit_code == kExitOk) exit_code = code;
   }
-  if (!config.json_path.empty() && exit_code == kExitOk && !merge_json_parts(config)) exit_code = kExitFailure;
+  if (!config.json_path.empty()) {
+    if (exit_code == kExitOk) {
+      if (!merge_json_parts(config)) exit_code = kExitFailure;
+    } else {
+      for (int rank = 0; rank < config.procs; ++rank) {
+        std::error_code ignored;
+        std::filesystem::remove(part_path(config, rank), ignored);
+      }
+    }
+  }
   return exit_code;
 }
 
