@@ -43,6 +43,7 @@ void Proxy::run() noexcept {
         std::string iteration_error;
         std::thread worker([this, iteration, &iteration_error] {
           try {
+            set_device();
             serve(iteration);
           } catch (const StopRequested&) {
             iteration_error = "stopped";
@@ -55,6 +56,7 @@ void Proxy::run() noexcept {
         if (!iteration_error.empty()) throw std::runtime_error(iteration_error);
       }
     } else {
+      set_device();
       for (int iteration = 0; iteration < setup_.total_iterations; ++iteration) serve(iteration);
     }
   } catch (const StopRequested&) {
@@ -84,19 +86,19 @@ void Proxy::wait_for_request(int iteration) {
 }
 
 void Proxy::serve(int iteration) {
-  // Per-thread CUDA state: a new thread starts on device 0.
-  cuda_check(cudaSetDevice(setup_.device), "cudaSetDevice (proxy thread)");
   wait_for_request(iteration);
   ProxyTimes& times = times_[static_cast<std::size_t>(iteration)];
   times.request_seen = std::chrono::steady_clock::now();
+  // Tell Kernel0 (still spinning) that the proxy starts issuing now: it
+  // stamps the moment with %globaltimer, on the same axis as the GPU work.
+  // Raised before the first CUDA call for this request, so that a call
+  // blocked on the host (context lock) counts as part of the delay.
+  std::atomic_ref<unsigned long long>(setup_.mailbox[iteration].issue_begin).store(1, std::memory_order_release);
+  times.issue_begin = std::chrono::steady_clock::now();
   const cudaStream_t stream = setup_.copy_stream;
   if (setup_.copy_begin_events != nullptr) {
     cuda_check(cudaEventRecord(setup_.copy_begin_events[iteration], stream), "cudaEventRecord(copy begin)");
   }
-  // Tell Kernel0 (still spinning) that the copy call starts now: it stamps
-  // the moment with %globaltimer, on the same axis as the GPU work.
-  std::atomic_ref<unsigned long long>(setup_.mailbox[iteration].issue_begin).store(1, std::memory_order_release);
-  times.issue_begin = std::chrono::steady_clock::now();
   issue_copy(setup_.plan, stream);
   times.issue_end = std::chrono::steady_clock::now();
   if (setup_.copy_end_events != nullptr) {
@@ -108,6 +110,11 @@ void Proxy::serve(int iteration) {
     times.signal_end = std::chrono::steady_clock::now();
   }
   times.served = true;
+}
+
+void Proxy::set_device() {
+  // CUDA's current device is per thread: a new thread starts on device 0.
+  cuda_check(cudaSetDevice(setup_.device), "cudaSetDevice (proxy thread)");
 }
 
 }  // namespace holdup::workload

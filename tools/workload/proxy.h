@@ -20,7 +20,7 @@ namespace holdup::workload {
 struct ProxyTimes {
   using TimePoint = std::chrono::steady_clock::time_point;
   TimePoint request_seen;
-  TimePoint issue_begin;  // just before the copy call
+  TimePoint issue_begin;  // before the proxy's first CUDA call for the request (event record, copy)
   TimePoint issue_end;    // the copy call returned
   TimePoint signal_begin;  // just before the signal call
   TimePoint signal_end;    // the signal call returned (== signal_begin without a signal)
@@ -57,6 +57,7 @@ class Proxy {
 
  private:
   void run() noexcept;
+  void set_device();
   void serve(int iteration);
   void wait_for_request(int iteration);
 

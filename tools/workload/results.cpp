@@ -67,7 +67,7 @@ std::string format_iteration(int rank, const IterationResult& iteration) {
   if (iteration.copy_end_us) {
     line += fmt::format(" copy {}..{} |", optional_us(iteration.copy_start_us), optional_us(iteration.copy_end_us));
   }
-  line += fmt::format(" issued {} us ({}), host: seen +{:.1f} issued +{:.1f} after K0 launch, call {:.1f} us",
+  line += fmt::format(" issued {} us ({}), host: seen +{:.1f} issued +{:.1f} after K0 launch, issuing calls {:.1f} us",
                       optional_us(iteration.issue_us), iteration.issue_source, iteration.request_seen_host_us,
                       iteration.issue_host_us, iteration.copy_api_us);
   if (iteration.signal_api_us > 0) line += fmt::format(", signal call {:.1f} us", iteration.signal_api_us);

@@ -32,7 +32,8 @@ struct IterationResult {
   std::optional<double> copy_start_us;  // event recorded on the copy stream just before the copy
   std::optional<double> copy_end_us;    // event recorded just after it
 
-  // When the proxy began its copy call. "gpu": Kernel0 itself saw the
+  // When the proxy began issuing (its first CUDA call for the request: the
+  // copy-begin event record, or the copy itself with --no-events). "gpu": Kernel0 itself saw the
   // proxy's "issuing" flag and read %globaltimer (exact to ~1 us); "host":
   // Kernel0 had ended first, estimated as the proxy's delay between seeing the
   // request and issuing (assumes the request was seen as soon as posted).
@@ -41,7 +42,7 @@ struct IterationResult {
 
   double request_seen_host_us = 0;  // proxy saw Kernel0's request (host clock, vs Kernel0 launch)
   double issue_host_us = 0;         // proxy began the copy call (host clock, vs Kernel0 launch)
-  double copy_api_us = 0;           // duration of the copy call on the proxy thread
+  double copy_api_us = 0;           // issuing on the proxy thread: event record + copy call
   double signal_api_us = 0;         // duration of the signal copy call (0 without a signal)
 
   // Verdict (filled by judge_iteration).
