@@ -196,7 +196,7 @@ void setup_info(CLI::App& app, int& exit_code) {
       first = false;
       print_text(summary);
     }
-    if (*json) std::cout << all.dump(2) << "\n";
+    if (*json) std::cout << all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     std::cout.flush();
   });
 }
