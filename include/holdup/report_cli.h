@@ -1,0 +1,40 @@
+#pragma once
+// The command-line options `holdup report` and `holdup check` share:
+// filters, threshold, and loading the traces they name.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "holdup/analysis.h"
+#include "holdup/report.h"
+
+namespace holdup::report {
+
+struct CommonOptions {
+  std::vector<std::string> traces;
+  double threshold_us = 50.0;
+  Filters filters;
+};
+
+// Adds TRACE|DIR... and --pid --device --stream --nvtx --from-us --to-us
+// --kind --skip-iterations --threshold-us to `verb`.
+void add_common_options(CLI::App* verb, CommonOptions* options);
+
+analysis::AnalysisOptions analysis_options(const CommonOptions& options);
+
+// Exit codes of the commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitLimitBroken = 1;  // check: a limit was broken
+inline constexpr int kExitUnreadable = 2;   // an input could not be read, or a bad filter
+
+// `holdup report`: text (or JSON with `json`) on `out`, errors on `err`.
+int run_report(const CommonOptions& options, size_t top, bool json, bool histograms, std::ostream& out,
+               std::ostream& err);
+
+// `holdup check`: which limit was broken (or "ok ...") on `out`.
+int run_check(const CommonOptions& options, const CheckLimits& limits, std::ostream& out, std::ostream& err);
+
+}  // namespace holdup::report

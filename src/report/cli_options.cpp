@@ -1,0 +1,29 @@
+// Options shared by `holdup report` and `holdup check`.
+
+#include "holdup/report_cli.h"
+
+namespace holdup::report {
+
+void add_common_options(CLI::App* verb, CommonOptions* o) {
+  verb->add_option("traces", o->traces, "Trace files, or directories of *.trace files")->required();
+  verb->add_option("--threshold-us", o->threshold_us,
+                   "Flag a copy held longer than this (microseconds; default 50)")
+      ->check(CLI::NonNegativeNumber);
+  auto& f = o->filters;
+  verb->add_option("--pid", f.pids, "Only copies of these processes")->delimiter(',');
+  verb->add_option("--device", f.devices, "Only copies on this GPU: CUDA ordinal or uuid prefix")->delimiter(',');
+  verb->add_option("--stream", f.streams, "Only copies on these stream ids")->delimiter(',');
+  verb->add_option("--nvtx", f.nvtx, "Only copies issued inside an NVTX range of this name");
+  verb->add_option("--from-us", f.from_us, "Only copies issued at or after this time (us after the first record)");
+  verb->add_option("--to-us", f.to_us, "Only copies issued at or before this time (us after the first record)");
+  verb->add_option("--kind", f.kinds, "Only these copy kinds: htod,dtoh,dtod,ptop,htoh,memset,...")->delimiter(',');
+  verb->add_option("--skip-iterations", f.skip_iterations, "Skip the first N copies of each stream (warm-up)");
+}
+
+analysis::AnalysisOptions analysis_options(const CommonOptions& o) {
+  analysis::AnalysisOptions a;
+  a.threshold_ns = static_cast<analysis::TimeNs>(o.threshold_us * 1000.0);
+  return a;
+}
+
+}  // namespace holdup::report

@@ -1,0 +1,144 @@
+// The report as JSON, schema "holdup-report/1" (src/report/JSON.md).
+
+#include "holdup/report.h"
+
+namespace holdup::report {
+
+using analysis::RecordRef;
+using nlohmann::json;
+
+namespace {
+
+json ref_json(const RecordRef& r) {
+  json j = {{"kind", r.kind},
+            {"name", r.name},
+            {"pid", r.pid},
+            {"correlation_id", r.correlation_id},
+            {"start_ns", r.start_ns},
+            {"end_ns", r.end_ns}};
+  if (r.thread_id) j["thread_id"] = r.thread_id;
+  if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+    j["context_id"] = r.context_id;
+    j["stream_id"] = r.stream_id;
+    j["channel_id"] = r.channel_id;
+    j["channel_type"] = r.channel_type;
+    j["gpu"] = r.gpu;
+  }
+  return j;
+}
+
+json stats_json(const Stats& s) {
+  json buckets = json::array();
+  for (int i = 0; i < kBuckets; ++i) {
+    if (s.buckets[i]) buckets.push_back({{"bucket", i}, {"label", bucket_label(i)}, {"count", s.buckets[i]}});
+  }
+  return {{"count", s.count}, {"p50_ns", s.p50}, {"p90_ns", s.p90}, {"p99_ns", s.p99},
+          {"max_ns", s.max},  {"total_ns", s.total}, {"buckets", buckets}};
+}
+
+json groups_json(const std::vector<Group>& groups) {
+  json out = json::array();
+  for (const auto& g : groups) {
+    out.push_back({{"key", g.key},
+                   {"flagged", g.flagged},
+                   {"issue_to_start", stats_json(g.issue_to_start)},
+                   {"held", stats_json(g.held)}});
+  }
+  return out;
+}
+
+json finding_json(const analysis::Finding& f) {
+  json j = {{"cause", analysis::cause_id(f.cause)},
+            {"claimed", f.claimed},
+            {"explains_ns", f.explains_ns},
+            {"remedy", f.remedy},
+            {"corroboration", f.corroboration}};
+  json signals = json::array();
+  for (const auto& s : f.signals) {
+    json records = json::array();
+    for (const auto& r : s.records) records.push_back(ref_json(r));
+    signals.push_back({{"text", s.text}, {"records", records}});
+  }
+  j["signals"] = signals;
+  json blockers = json::array();
+  for (const auto& b : f.blockers) blockers.push_back({{"held_behind_ns", b.held_behind_ns}, {"record", ref_json(b.record)}});
+  j["blockers"] = blockers;
+  return j;
+}
+
+}  // namespace
+
+json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selection, const ReportOptions& options) {
+  const analysis::Model& model = *a.model;
+  const Summary s = summarize(a, selection, options.top);
+  json j;
+  j["schema"] = kJsonSchema;
+  j["threshold_ns"] = a.options.threshold_ns;
+  j["origin_ns"] = model.origin_ns;
+  j["warnings"] = model.warnings;
+
+  json traces = json::array();
+  for (const auto& p : model.processes) {
+    traces.push_back({{"path", p.trace_path},
+                      {"pid", p.pid},
+                      {"host", p.hostname},
+                      {"chunks", p.input.chunks},
+                      {"torn_tail", p.input.torn_tail},
+                      {"dropped_records", p.health.dropped_records()},
+                      {"other_subscriber", p.health.other_subscriber()},
+                      {"scheduling_env", p.scheduling_env},
+                      {"problems", trace_problems(p)}});
+  }
+  j["traces"] = traces;
+  json gpus = json::array();
+  for (const auto& g : model.gpus) {
+    json members = json::array();
+    for (const auto& [p, d] : g.members) members.push_back({{"pid", model.processes[p].pid}, {"device_id", d}});
+    gpus.push_back({{"uuid", g.uuid}, {"label", g.label}, {"name", g.name}, {"members", members}});
+  }
+  j["gpus"] = gpus;
+
+  j["summary"] = {{"copies", s.copies},
+                  {"without_issue", s.without_issue},
+                  {"flagged", s.flagged},
+                  {"held_flagged_ns", s.held_flagged_ns},
+                  {"dropped_records", s.dropped_records},
+                  {"issue_to_start", stats_json(s.issue_to_start)},
+                  {"held", stats_json(s.held)}};
+  json by_cause = json::array();
+  for (const auto& t : s.by_cause_totals) {
+    by_cause.push_back({{"cause", analysis::cause_id(t.cause)}, {"copies", t.copies}, {"held_ns", t.held_ns}});
+  }
+  j["held_by_cause"] = by_cause;
+
+  json worst = json::array();
+  for (uint32_t index : s.worst) {
+    const auto& v = a.copies[index];
+    const auto& op = model.ops[v.op];
+    json findings = json::array();
+    for (const auto& f : a.details[v.detail].findings) findings.push_back(finding_json(f));
+    worst.push_back({{"copy", ref_json(analysis::ref_op(model, v.op))},
+                     {"kind", analysis::op_kind_name(op)},
+                     {"issue_api", ref_json(analysis::ref_api(model, op.api))},
+                     {"issue_ns", op.issue_ns},
+                     {"start_ns", op.start_ns},
+                     {"split",
+                      {{"issue_to_start_ns", v.split.issue_to_start},
+                       {"api_ns", v.split.api},
+                       {"stream_order_ns", v.split.stream_order},
+                       {"dependency_ns", v.split.dependency},
+                       {"held_ns", v.split.held},
+                       {"held_host_ns", v.split.held_host},
+                       {"normal_api_ns", v.split.normal_api_ns}}},
+                     {"cause", analysis::cause_id(v.cause)},
+                     {"findings", findings}});
+  }
+  j["worst"] = worst;
+  j["delays"] = {{"by_kind", groups_json(s.by_kind)},
+                 {"by_cause", groups_json(s.by_cause)},
+                 {"by_stream", groups_json(s.by_stream)},
+                 {"by_channel", groups_json(s.by_channel)}};
+  return j;
+}
+
+}  // namespace holdup::report

@@ -1,0 +1,170 @@
+// The terminal report: summary, recorder health, the worst flagged copies
+// with evidence and remedy, and delay histograms.
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "holdup/report.h"
+
+namespace holdup::report {
+
+using analysis::Cause;
+using analysis::Finding;
+using analysis::RecordRef;
+using analysis::TimeNs;
+
+namespace {
+
+constexpr int kBarWidth = 40;
+
+std::string at(const analysis::Model& model, TimeNs t) {
+  return t >= model.origin_ns ? "+" + format_duration(t - model.origin_ns) : "?";
+}
+
+std::string ref_text(const analysis::Model& model, const RecordRef& r) {
+  std::string s = fmt::format("{} {}", r.kind, r.name.empty() ? "<unnamed>" : r.name);
+  s += fmt::format(" [pid {}", r.pid);
+  if (r.thread_id) s += fmt::format(" thread {}", r.thread_id);
+  if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+    s += fmt::format(" stream {} channel {}{}", r.stream_id, r.channel_id,
+                     r.channel_type.empty() ? "" : " " + r.channel_type);
+  }
+  if (r.correlation_id) s += fmt::format(" corr {}", r.correlation_id);
+  if (!r.gpu.empty()) s += " gpu " + r.gpu;
+  s += fmt::format(" at {}", at(model, r.start_ns));
+  if (r.end_ns > r.start_ns) s += fmt::format(" for {}", format_duration(r.end_ns - r.start_ns));
+  return s + "]";
+}
+
+void finding_text(std::string& out, const analysis::Model& model, const Finding& f, bool primary) {
+  if (primary) {
+    out += fmt::format("    cause: {} [{}], explains {}\n", analysis::cause_title(f.cause),
+                       analysis::cause_id(f.cause), format_duration(f.explains_ns));
+  } else if (f.claimed) {
+    out += fmt::format("    also: {} [{}], explains {}\n", analysis::cause_title(f.cause),
+                       analysis::cause_id(f.cause), format_duration(f.explains_ns));
+  } else {
+    out += fmt::format("    not claimed (one signal only): {} [{}]\n", analysis::cause_title(f.cause),
+                       analysis::cause_id(f.cause));
+  }
+  for (const auto& s : f.signals) out += "      signal: " + s.text + "\n";
+  for (const auto& c : f.corroboration) out += "      note: " + c + "\n";
+  if (!f.claimed) return;
+  if (!f.blockers.empty()) out += "      held behind:\n";
+  for (const auto& b : f.blockers) {
+    out += fmt::format("        {:>9}  {}\n", format_duration(b.held_behind_ns), ref_text(model, b.record));
+  }
+  if (!f.remedy.empty()) out += "      remedy: " + f.remedy + "\n";
+}
+
+void stats_line(std::string& out, const std::string& label, const Stats& s) {
+  out += fmt::format("  {}: n={} p50 {} p90 {} p99 {} max {}\n", label, s.count, format_duration(s.p50),
+                     format_duration(s.p90), format_duration(s.p99), format_duration(s.max));
+}
+
+void histogram(std::string& out, const Stats& s) {
+  int first = kBuckets, last = -1;
+  uint64_t peak = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    if (!s.buckets[i]) continue;
+    first = std::min(first, i);
+    last = i;
+    peak = std::max(peak, s.buckets[i]);
+  }
+  for (int i = first; i <= last; ++i) {
+    const int width = peak ? static_cast<int>((s.buckets[i] * kBarWidth + peak - 1) / peak) : 0;
+    out += fmt::format("    {:>14} |{:<{}}| {}\n", bucket_label(i), std::string(static_cast<size_t>(width), '#'),
+                       kBarWidth, s.buckets[i]);
+  }
+}
+
+void group_section(std::string& out, const char* title, const std::vector<Group>& groups) {
+  out += fmt::format("\nDelays per {}\n", title);
+  for (const auto& g : groups) {
+    out += fmt::format(" {} ({} flagged)\n", g.key, g.flagged);
+    stats_line(out, "issue-to-start", g.issue_to_start);
+    histogram(out, g.issue_to_start);
+    stats_line(out, "held", g.held);
+    histogram(out, g.held);
+  }
+}
+
+}  // namespace
+
+std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>& selection,
+                        const ReportOptions& options) {
+  const analysis::Model& model = *a.model;
+  const Summary s = summarize(a, selection, options.top);
+  std::string out;
+  out += fmt::format("holdup report: {} process{}, {} GPU{}, {} cop{}, {} flagged (held > {})\n",
+                     model.processes.size(), model.processes.size() == 1 ? "" : "es", model.gpus.size(),
+                     model.gpus.size() == 1 ? "" : "s", s.copies, s.copies == 1 ? "y" : "ies", s.flagged,
+                     format_duration(a.options.threshold_ns));
+  if (s.without_issue) {
+    out += fmt::format("  {} cop{} without an API record (issue time unknown): not explained\n", s.without_issue,
+                       s.without_issue == 1 ? "y" : "ies");
+  }
+  for (const auto& w : model.warnings) out += "warning: " + w + "\n";
+
+  out += "\nTraces\n";
+  for (const auto& p : model.processes) {
+    const auto problems = trace_problems(p);
+    out += fmt::format("  pid {} on {}: {} ({} chunks) - recorder health: {}\n", p.pid,
+                       p.hostname.empty() ? "<unknown host>" : p.hostname, p.trace_path, p.input.chunks,
+                       problems.empty() ? "ok, nothing lost" : fmt::format("{} problem(s)", problems.size()));
+    for (const auto& problem : problems) out += "    ! " + problem + "\n";
+  }
+  out += "\nGPUs\n";
+  for (const auto& g : model.gpus) {
+    std::string pids;
+    for (const auto& [p, d] : g.members) pids += fmt::format("{}{} (device {})", pids.empty() ? "" : ", ",
+                                                              model.processes[p].pid, d);
+    out += fmt::format("  {}{}: pid {}\n", g.label, g.name.empty() ? "" : " (" + g.name + ")", pids);
+  }
+
+  out += "\nHeld time by cause (flagged copies)\n";
+  if (s.by_cause_totals.empty()) out += "  none\n";
+  for (const auto& t : s.by_cause_totals) {
+    const double share = s.held_flagged_ns ? 100.0 * double(t.held_ns) / double(s.held_flagged_ns) : 0.0;
+    out += fmt::format("  {:<24} {:>6} cop{:<3} held {:>9} ({:.0f}%)\n", analysis::cause_id(t.cause), t.copies,
+                       t.copies == 1 ? "y" : "ies", format_duration(t.held_ns), share);
+  }
+
+  if (!s.worst.empty()) out += fmt::format("\nWorst flagged copies (top {})\n", s.worst.size());
+  int rank = 0;
+  for (uint32_t index : s.worst) {
+    const auto& v = a.copies[index];
+    const auto& op = model.ops[v.op];
+    const auto& call = model.api_calls[op.api];
+    out += fmt::format("\n{:>3}. {}\n", ++rank, ref_text(model, analysis::ref_op(model, v.op)));
+    out += fmt::format("    issued by {} on thread {} (corr {}) at {}, returned after {}; GPU start at {}\n",
+                       model.name(call.name), call.thread_id, call.correlation_id, at(model, op.issue_ns),
+                       format_duration(call.duration()), at(model, op.start_ns));
+    out += fmt::format("    issue-to-start {} = api {} + stream order {} + dependency {} + held {} (host {})\n",
+                       format_duration(v.split.issue_to_start), format_duration(v.split.api),
+                       format_duration(v.split.stream_order), format_duration(v.split.dependency),
+                       format_duration(v.split.held), format_duration(v.split.held_host));
+    const auto& findings = a.details[v.detail].findings;
+    if (v.cause == Cause::unknown) {
+      out += "    cause: unknown: no cause has two agreeing signals in the records\n";
+    }
+    for (size_t i = 0; i < findings.size(); ++i) {
+      finding_text(out, model, findings[i], i == 0 && v.cause != Cause::unknown);
+    }
+  }
+
+  out += "\nDelays, all selected copies\n";
+  stats_line(out, "issue-to-start", s.issue_to_start);
+  if (options.histograms) histogram(out, s.issue_to_start);
+  stats_line(out, "held", s.held);
+  if (options.histograms) histogram(out, s.held);
+  if (options.histograms) {
+    group_section(out, "copy kind", s.by_kind);
+    group_section(out, "cause", s.by_cause);
+    group_section(out, "stream", s.by_stream);
+    group_section(out, "hardware channel", s.by_channel);
+  }
+  return out;
+}
+
+}  // namespace holdup::report

@@ -1,0 +1,34 @@
+// `holdup check --max-held-us N [--max-flagged N] [--max-dropped N] TRACE...`
+// for CI performance tests: exit 1 when a limit is broken (saying which),
+// 0 otherwise, 2 when an input cannot be read.
+
+#include <iostream>
+
+#include "holdup/report_cli.h"
+#include "verb.h"
+
+namespace holdup::cli {
+namespace {
+
+struct CheckArgs {
+  report::CommonOptions common;
+  report::CheckLimits limits;
+};
+
+void setup_check(CLI::App& app, int& exit_code) {
+  auto* verb = app.add_subcommand("check", "Fail (exit 1) when copies were held longer than allowed");
+  auto args = std::make_shared<CheckArgs>();
+  report::add_common_options(verb, &args->common);
+  verb->add_option("--max-held-us", args->limits.max_held_us, "Largest held time allowed for any copy (us)")
+      ->required();
+  verb->add_option("--max-flagged", args->limits.max_flagged, "Most flagged copies allowed");
+  verb->add_option("--max-dropped", args->limits.max_dropped, "Most records dropped by CUPTI allowed");
+  verb->callback([args, &exit_code] {
+    exit_code = report::run_check(args->common, args->limits, std::cout, std::cerr);
+  });
+}
+
+}  // namespace
+}  // namespace holdup::cli
+
+HOLDUP_REGISTER_VERB(check, 50, holdup::cli::setup_check);

@@ -1,0 +1,34 @@
+// `holdup report TRACE|DIR...`: why copies started when they did (the
+// analysis library, rendered by src/report).
+
+#include <iostream>
+
+#include "holdup/report_cli.h"
+#include "verb.h"
+
+namespace holdup::cli {
+namespace {
+
+struct ReportArgs {
+  report::CommonOptions common;
+  size_t top = 10;
+  bool json = false;
+  bool no_histograms = false;
+};
+
+void setup_report(CLI::App& app, int& exit_code) {
+  auto* verb = app.add_subcommand("report", "Explain why copies started late: held time, causes, evidence, remedies");
+  auto args = std::make_shared<ReportArgs>();
+  report::add_common_options(verb, &args->common);
+  verb->add_option("--top", args->top, "Show the N most-held flagged copies (default 10)");
+  verb->add_flag("--json", args->json, "JSON output, schema holdup-report/1 (src/report/JSON.md)");
+  verb->add_flag("--no-histograms", args->no_histograms, "Leave out the delay histograms");
+  verb->callback([args, &exit_code] {
+    exit_code = report::run_report(args->common, args->top, args->json, !args->no_histograms, std::cout, std::cerr);
+  });
+}
+
+}  // namespace
+}  // namespace holdup::cli
+
+HOLDUP_REGISTER_VERB(report, 40, holdup::cli::setup_report);
