@@ -30,10 +30,15 @@ TimeNs event_ready(const Model& model, const EventRecord& event) {
   const TimeNs recorded_at = model.api_calls[record_call].start_ns;
   auto it = model.ops_by_stream.find({event.process, event.context_id, event.stream_id});
   if (it == model.ops_by_stream.end()) return 0;
+  // Ops of one stream are issued in the order they run: the ops issued
+  // before the record form a prefix of the start-sorted list.
+  const auto& list = it->second;
+  auto end = std::partition_point(list.begin(), list.end(),
+                                  [&](uint32_t i) { return model.ops[i].issue_ns < recorded_at; });
   TimeNs ready = 0;
-  for (uint32_t i : it->second) {
-    const GpuOp& op = model.ops[i];
-    if (op.has_issue() && op.issue_ns < recorded_at) ready = std::max(ready, op.end_ns);
+  for (auto k = end; k != list.begin() && ready == 0;) {
+    --k;
+    if (model.ops[*k].has_issue()) ready = model.ops[*k].end_ns;
   }
   return ready;
 }

@@ -73,3 +73,29 @@ TEST(Model, RecordsAreCompact) {
 
 }  // namespace
 }  // namespace holdup::testing
+
+namespace holdup::testing {
+namespace {
+
+// Many records on few streams and threads: the analysis must stay linear
+// (a quadratic join or lookup would make this test crawl). No timing is
+// asserted.
+TEST(Scale, ManyCopiesOnOneStream) {
+  SyntheticTrace t(100);
+  constexpr int kCopies = 100'000;
+  for (int i = 0; i < kCopies; ++i) {
+    const double base = i * 100.0;
+    t.kernel("k", base, base + 60, kComputeStream, 2, t.launch(base - 5, base - 3));
+    const uint32_t copy = t.api("cudaMemcpyAsync", base + 1, base + 3, 2);
+    // Every tenth copy is held 70 us behind nothing: flagged, unknown.
+    const double start = base + (i % 10 == 0 ? 75 : 5);
+    t.memcpy(proto::HTOD, start, start + 10, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
+  }
+  auto model = build_model({{t.chunk()}});
+  auto a = analysis::analyze(model);
+  ASSERT_EQ(a.copies.size(), static_cast<size_t>(kCopies));
+  EXPECT_EQ(a.details.size(), static_cast<size_t>(kCopies / 10));
+}
+
+}  // namespace
+}  // namespace holdup::testing
