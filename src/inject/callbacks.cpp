@@ -1,0 +1,428 @@
+#include "callbacks.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <exception>
+
+#include <cupti.h>
+#include <fmt/format.h>
+
+#include "lifecycle.h"
+#include "log.h"
+#include "writer.h"
+
+namespace holdup::inject {
+namespace {
+
+constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(RecordedKind::kCount)> kCuptiKinds = {
+    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,          CUPTI_ACTIVITY_KIND_MEMCPY2,
+    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,         CUPTI_ACTIVITY_KIND_DRIVER,
+    CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_CUDA_EVENT,      CUPTI_ACTIVITY_KIND_STREAM,
+    CUPTI_ACTIVITY_KIND_DEVICE,            CUPTI_ACTIVITY_KIND_CONTEXT,         CUPTI_ACTIVITY_KIND_OVERHEAD,
+    CUPTI_ACTIVITY_KIND_MARKER,            CUPTI_ACTIVITY_KIND_NAME};
+
+constexpr CUpti_CallbackId kLaunchCbids[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,           CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,         CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz};
+
+constexpr CUpti_CallbackId kRuntimeCbids[] = {CUPTI_RUNTIME_TRACE_CBID_cudaDeviceReset_v3020,
+                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000,
+                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000};
+
+std::string result_text(CUptiResult r) {
+  const char* s = nullptr;
+  if (cuptiGetResultString(r, &s) != CUPTI_SUCCESS || s == nullptr) return fmt::format("CUPTI error {}", static_cast<int>(r));
+  return s;
+}
+
+uint32_t current_tid() { return static_cast<uint32_t>(syscall(SYS_gettid)); }
+
+uint64_t cupti_now() {
+  uint64_t t = 0;
+  cuptiGetTimestamp(&t);
+  return t;
+}
+
+// Contexts alive, for cuptiActivityGetNumDroppedRecords: a fixed array of
+// atomics filled from the resource callbacks.
+class ContextTable {
+ public:
+  void add(CUcontext ctx, uint32_t id) {
+    for (auto& slot : slots_) {
+      CUcontext expected = nullptr;
+      if (slot.ctx.compare_exchange_strong(expected, ctx)) {
+        slot.id.store(id);
+        return;
+      }
+    }
+  }
+  void remove(CUcontext ctx) {
+    for (auto& slot : slots_) {
+      CUcontext expected = ctx;
+      if (slot.ctx.compare_exchange_strong(expected, nullptr)) return;
+    }
+  }
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& slot : slots_)
+      if (CUcontext c = slot.ctx.load()) fn(c, slot.id.load());
+  }
+
+ private:
+  struct Slot {
+    std::atomic<CUcontext> ctx{nullptr};
+    std::atomic<uint32_t> id{0};
+  };
+  std::array<Slot, 64> slots_;
+};
+
+class CuptiLayer final : public ActivityControl {
+ public:
+  explicit CuptiLayer(const Config& config) : config_(config) {}
+
+  void flush(bool forced) override {
+    if (!active_) return;
+    CUptiResult r = cuptiActivityFlushAll(forced ? CUPTI_ACTIVITY_FLAG_FLUSH_FORCED : 0);
+    if (r != CUPTI_SUCCESS && !flush_error_logged_.exchange(true))
+      log().warn("cuptiActivityFlushAll failed: {}; records may arrive late or be lost", result_text(r));
+  }
+
+  uint64_t timestamp_ns() override { return cupti_now(); }
+
+  void dropped_records(std::vector<DroppedCount>* out) override {
+    if (!active_) return;
+    contexts_.for_each([out](CUcontext ctx, uint32_t id) {
+      size_t dropped = 0;
+      if (cuptiActivityGetNumDroppedRecords(ctx, 0, &dropped) == CUPTI_SUCCESS && dropped != 0)
+        out->push_back({id, 0, dropped});
+    });
+  }
+
+  // Callable from a CUPTI callback: no logging, failures only counted.
+  void set_capture(bool on) override {
+    if (!active_) return;
+    for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
+      if (!config_.kind_enabled(static_cast<RecordedKind>(i)) || !kind_usable_[i]) continue;
+      if (on) cuptiActivityEnable(kCuptiKinds[i]);
+      else cuptiActivityDisable(kCuptiKinds[i]);
+    }
+    capturing_.store(on);
+  }
+
+  uint32_t runtime_api_version() override { return runtime_version_; }
+  bool has_cuda() override { return true; }
+
+  // First enabling at start-up: each kind that fails is one note and is
+  // left out from then on. Returns the names of the kinds enabled.
+  std::vector<std::string> enable_kinds_first_time(Recorder& recorder, bool capture_now) {
+    std::vector<std::string> enabled;
+    for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
+      auto kind = static_cast<RecordedKind>(i);
+      if (!config_.kind_enabled(kind)) continue;
+      CUptiResult r = cuptiActivityEnable(kCuptiKinds[i]);
+      if (r == CUPTI_SUCCESS) {
+        if (!capture_now) cuptiActivityDisable(kCuptiKinds[i]);
+        kind_usable_[i] = true;
+        enabled.emplace_back(recorded_kind_name(kind));
+      } else {
+        std::string text = fmt::format("cuptiActivityEnable({}) failed: {}; those records are missing",
+                                       recorded_kind_name(kind), result_text(r));
+        log().warn("{}", text);
+        recorder.add_note({NoteItem::kWarning, 0, "kind-unavailable", text});
+      }
+    }
+    capturing_.store(capture_now);
+    return enabled;
+  }
+
+  const Config& config() const { return config_; }
+  ContextTable& contexts() { return contexts_; }
+  void set_active(bool active) { active_ = active; }
+  void set_runtime_version(uint32_t v) { runtime_version_ = v; }
+  CUpti_SubscriberHandle subscriber = nullptr;
+
+ private:
+  const Config config_;
+  ContextTable contexts_;
+  std::array<bool, kCuptiKinds.size()> kind_usable_{};
+  std::atomic<bool> capturing_{false};
+  std::atomic<bool> flush_error_logged_{false};
+  bool active_ = false;
+  uint32_t runtime_version_ = 0;
+};
+
+CuptiLayer* g_layer = nullptr;  // leaked with the recorder
+
+// --- activity buffer callbacks: on the app's threads or CUPTI's ------------
+
+void CUPTIAPI on_buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) noexcept {
+  *max_records = 0;
+  Recorder* r = process_recorder();
+  uint8_t* b = r != nullptr ? r->acquire_buffer() : nullptr;
+  // No buffer (size 0) makes CUPTI drop records; safe since CUPTI API 27.
+  *buffer = b;
+  *size = b != nullptr ? r->pool().buffer_size() : 0;
+}
+
+void CUPTIAPI on_buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, size_t valid_bytes) noexcept {
+  if (Recorder* r = process_recorder()) r->on_buffer_completed(buffer, valid_bytes);
+}
+
+// --- API and resource callbacks: a few hundred ns, no allocation -----------
+
+uint64_t launched_function(CUpti_CallbackId cbid, const void* params) {
+  switch (cbid) {
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchKernel_params*>(params)->f);
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchKernel_ptsz_params*>(params)->f);
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchKernelEx_params*>(params)->f);
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchKernelEx_ptsz_params*>(params)->f);
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchCooperativeKernel_params*>(params)->f);
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz:
+      return reinterpret_cast<uint64_t>(static_cast<const cuLaunchCooperativeKernel_ptsz_params*>(params)->f);
+    default: return 0;
+  }
+}
+
+void on_driver_api(Recorder& r, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
+  if (cb->callbackSite != CUPTI_API_ENTER || cb->functionParams == nullptr) return;
+  CallbackEvent e;
+  e.type = CallbackEvent::Type::kLaunch;
+  e.cbid = cbid;
+  e.thread_id = current_tid();
+  e.context_id = cb->contextUid;
+  e.correlation_id = cb->correlationId;
+  e.time_ns = cupti_now();
+  e.handle = launched_function(cbid, cb->functionParams);
+  switch (r.seen_functions().insert(e.handle)) {
+    case SeenFunctionSet::Result::kNew: e.first_launch = CallbackEvent::FirstLaunch::kYes; break;
+    case SeenFunctionSet::Result::kSeen: e.first_launch = CallbackEvent::FirstLaunch::kNo; break;
+    case SeenFunctionSet::Result::kFull: e.first_launch = CallbackEvent::FirstLaunch::kUnknown; break;
+  }
+  r.post_event(e);
+}
+
+void on_runtime_api(Recorder& r, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
+  CallbackEvent e;
+  e.cbid = cbid;
+  e.thread_id = current_tid();
+  e.time_ns = cupti_now();
+  const bool range = g_layer->config().profiler_api_range;
+  if (cbid == CUPTI_RUNTIME_TRACE_CBID_cudaDeviceReset_v3020 && cb->callbackSite == CUPTI_API_ENTER) {
+    // A reset destroys the context and the records CUPTI still holds.
+    g_layer->flush(false);
+    e.type = CallbackEvent::Type::kDeviceReset;
+    r.post_event(e);
+  } else if (cbid == CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000 && cb->callbackSite == CUPTI_API_EXIT) {
+    if (range) g_layer->set_capture(true);
+    e.type = CallbackEvent::Type::kProfilerStart;
+    r.post_event(e);
+  } else if (cbid == CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000 && cb->callbackSite == CUPTI_API_ENTER) {
+    if (range) g_layer->set_capture(false);
+    e.type = CallbackEvent::Type::kProfilerStop;
+    r.post_event(e);
+  }
+}
+
+void on_resource(Recorder& r, CUpti_CallbackId cbid, const CUpti_ResourceData* rd) {
+  CallbackEvent e;
+  e.cbid = cbid;
+  e.thread_id = current_tid();
+  e.time_ns = cupti_now();
+  uint32_t ctx_id = 0;
+  if (rd->context != nullptr) cuptiGetContextId(rd->context, &ctx_id);
+  e.context_id = ctx_id;
+  switch (cbid) {
+    case CUPTI_CBID_RESOURCE_CONTEXT_CREATED:
+      g_layer->contexts().add(rd->context, ctx_id);
+      e.type = CallbackEvent::Type::kContextCreated;
+      break;
+    case CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING:
+      g_layer->contexts().remove(rd->context);
+      e.type = CallbackEvent::Type::kContextDestroyStarting;
+      break;
+    case CUPTI_CBID_RESOURCE_STREAM_CREATED:
+    case CUPTI_CBID_RESOURCE_STREAM_DESTROY_STARTING: {
+      uint32_t stream_id = 0;
+      cuptiGetStreamId(rd->context, rd->resourceHandle.stream, &stream_id);
+      e.object_id = stream_id;
+      e.type = cbid == CUPTI_CBID_RESOURCE_STREAM_CREATED ? CallbackEvent::Type::kStreamCreated
+                                                          : CallbackEvent::Type::kStreamDestroyStarting;
+      break;
+    }
+    case CUPTI_CBID_RESOURCE_MODULE_LOADED:
+    case CUPTI_CBID_RESOURCE_MODULE_UNLOAD_STARTING: {
+      if (const auto* m = static_cast<const CUpti_ModuleResourceData*>(rd->resourceDescriptor)) {
+        e.object_id = m->moduleId;
+        e.size_bytes = m->cubinSize;
+      }
+      e.type = cbid == CUPTI_CBID_RESOURCE_MODULE_LOADED ? CallbackEvent::Type::kModuleLoaded
+                                                         : CallbackEvent::Type::kModuleUnloadStarting;
+      break;
+    }
+    default: return;
+  }
+  r.post_event(e);
+}
+
+void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) noexcept {
+  Recorder* r = process_recorder();
+  if (r == nullptr || data == nullptr) return;
+  switch (domain) {
+    case CUPTI_CB_DOMAIN_DRIVER_API: on_driver_api(*r, cbid, static_cast<const CUpti_CallbackData*>(data)); break;
+    case CUPTI_CB_DOMAIN_RUNTIME_API: on_runtime_api(*r, cbid, static_cast<const CUpti_CallbackData*>(data)); break;
+    case CUPTI_CB_DOMAIN_RESOURCE: on_resource(*r, cbid, static_cast<const CUpti_ResourceData*>(data)); break;
+    default: break;
+  }
+}
+
+void disable_callbacks_at_exit() {
+  if (g_layer == nullptr || g_layer->subscriber == nullptr) return;
+  // Launch events after the final chunk would be lost anyway.
+  cuptiEnableDomain(0, g_layer->subscriber, CUPTI_CB_DOMAIN_DRIVER_API);
+  cuptiEnableDomain(0, g_layer->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API);
+}
+
+// Logs a failed CUPTI call as one warning; returns whether it succeeded.
+bool check(CUptiResult r, const char* what, Recorder& recorder, const char* code) {
+  if (r == CUPTI_SUCCESS) return true;
+  std::string text = fmt::format("{} failed: {}", what, result_text(r));
+  log().warn("{}", text);
+  recorder.add_note({NoteItem::kWarning, 0, code, text});
+  return false;
+}
+
+int initialize(const Config& config) {
+  uint32_t runtime_version = 0;
+  cuptiGetVersion(&runtime_version);
+  bool layouts_known = true;
+  std::string version_note;
+  if (runtime_version != CUPTI_API_VERSION) {
+    // Same major version: record layouts of this build are assumed to still
+    // match (CUPTI appends new record versions rather than changing old
+    // ones). Otherwise nothing is decoded.
+    layouts_known = runtime_version / 10000 == CUPTI_API_VERSION / 10000;
+    version_note = fmt::format(
+        "the loaded CUPTI has API version {}, holdup was built with {}; {}", runtime_version, CUPTI_API_VERSION,
+        layouts_known ? "records are decoded assuming the same layouts"
+                      : "records are not decoded (counted unknown); rebuild holdup for this CUDA");
+    log().warn("{}", version_note);
+  }
+
+  if (process_recorder() != nullptr && g_layer != nullptr) return 1;  // already initialized here
+  if (g_layer != nullptr && g_layer->subscriber != nullptr) {
+    // A forked child initializing CUDA: the parent's subscription was
+    // copied with the memory; release it so this process can subscribe.
+    cuptiUnsubscribe(g_layer->subscriber);
+  }
+  g_layer = new CuptiLayer(config);
+  g_layer->set_runtime_version(runtime_version);
+
+  ProcessHeaderInfo header = collect_process_info(config);
+  header.cupti_api_version = runtime_version;
+  header.cupti_build_api_version = CUPTI_API_VERSION;
+
+  // Subscribe first: if another client holds CUPTI, holdup must not touch
+  // its attributes or buffer callbacks.
+  CUptiResult sub = cuptiSubscribe(&g_layer->subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
+  std::string error;
+  if (sub != CUPTI_SUCCESS) {
+    g_layer->subscriber = nullptr;
+    const bool other = sub == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
+    std::string text =
+        other ? std::string("another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer or a framework "
+                            "profiler) already holds CUPTI; holdup records nothing in this process")
+              : fmt::format("CUPTI could not start ({}); holdup records nothing in this process", result_text(sub));
+    log().warn("{}", text);
+    Recorder* recorder = create_process_recorder(config, g_layer, &error);
+    if (recorder == nullptr) return 1;  // the warning above already says nothing is recorded
+    if (other) recorder->set_other_subscriber();
+    recorder->add_note({NoteItem::kError, 0, other ? "other-subscriber" : "cupti-unavailable", text});
+    recorder->start(std::move(header), false);
+    return 1;
+  }
+
+  // The recorder (file, zeroed buffer pool) exists before CUPTI may ask for
+  // a buffer; its writer thread starts after everything below.
+  Recorder* recorder = create_process_recorder(config, g_layer, &error);
+  if (recorder == nullptr) {
+    log().warn("{}; holdup records nothing in this process", error);
+    cuptiUnsubscribe(g_layer->subscriber);
+    g_layer->subscriber = nullptr;
+    return 1;
+  }
+  recorder->set_layouts_known(layouts_known);
+  if (!version_note.empty())
+    recorder->add_note({layouts_known ? NoteItem::kWarning : NoteItem::kError, 0, "cupti-version-mismatch",
+                        version_note});
+  g_layer->set_active(true);
+
+  // Thread ids as gettid(), so /proc/self/task/TID/comm names them.
+  check(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM), "cuptiSetThreadIdType(SYSTEM)", *recorder,
+        "thread-id-type");
+  // Attributes before registering the buffer callbacks (CUPTI reads them
+  // then). Our buffers come zeroed: CUPTI must not zero them on the app's
+  // thread.
+  uint8_t one = 1;
+  size_t one_size = sizeof one;
+  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one),
+        "setting CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER", *recorder, "attribute-failed");
+  uint8_t per_thread = config.per_thread_buffers ? 1 : 0;
+  size_t per_thread_size = sizeof per_thread;
+  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread),
+        "setting CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER", *recorder, "attribute-failed");
+  if (!check(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed),
+             "cuptiActivityRegisterCallbacks", *recorder, "buffer-callbacks-failed"))
+    g_layer->set_active(false);
+
+  // Optional timestamps: quietly noted when unavailable.
+  if (CUptiResult r = cuptiActivityEnableLatencyTimestamps(1); r != CUPTI_SUCCESS)
+    recorder->add_note({NoteItem::kInfo, 0, "latency-timestamps-unavailable",
+                        fmt::format("cuptiActivityEnableLatencyTimestamps: {}; kernel queued/submitted are 0",
+                                    result_text(r))});
+  if (CUptiResult r = cuptiActivityEnableCudaEventDeviceTimestamps(1); r != CUPTI_SUCCESS)
+    recorder->add_note({NoteItem::kInfo, 0, "event-device-timestamps-unavailable",
+                        fmt::format("cuptiActivityEnableCudaEventDeviceTimestamps: {}", result_text(r))});
+
+  check(cuptiEnableDomain(1, g_layer->subscriber, CUPTI_CB_DOMAIN_RESOURCE), "enabling RESOURCE callbacks",
+        *recorder, "callbacks-failed");
+  for (CUpti_CallbackId cbid : kLaunchCbids)
+    check(cuptiEnableCallback(1, g_layer->subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid),
+          "enabling a kernel launch callback", *recorder, "callbacks-failed");
+  for (CUpti_CallbackId cbid : kRuntimeCbids)
+    check(cuptiEnableCallback(1, g_layer->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid),
+          "enabling a runtime callback", *recorder, "callbacks-failed");
+
+  const bool capture_now = config.start_delay_ms == 0 && !config.profiler_api_range;
+  if (g_layer->config().enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);
+  set_before_stop_hook(disable_callbacks_at_exit);
+  recorder->start(std::move(header), capture_now);
+  return 1;
+}
+
+}  // namespace
+
+int initialize_injection() {
+  try {
+    std::vector<std::string> warnings;
+    Config config = config_from_environment(&warnings);
+    set_log_level(config.log_level);
+    for (const auto& w : warnings) log().warn("{}", w);
+    return initialize(config);
+  } catch (const std::exception& e) {
+    log().warn("initialization failed: {}; holdup records nothing in this process", e.what());
+  } catch (...) {
+    log().warn("initialization failed; holdup records nothing in this process");
+  }
+  return 1;
+}
+
+}  // namespace holdup::inject

@@ -1,0 +1,160 @@
+#include "config.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace holdup::inject {
+namespace {
+
+constexpr std::array<std::string_view, static_cast<size_t>(RecordedKind::kCount)> kKindNames = {
+    "CONCURRENT_KERNEL", "MEMCPY", "MEMCPY2",  "MEMSET",  "RUNTIME", "DRIVER",   "SYNCHRONIZATION",
+    "CUDA_EVENT",        "STREAM", "DEVICE",   "CONTEXT", "OVERHEAD", "MARKER", "NAME"};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class Parser {
+ public:
+  Parser(const EnvLookup& lookup, std::vector<std::string>* warnings) : lookup_(lookup), warnings_(warnings) {}
+
+  // An unsigned integer in [min, max]; unset or empty keeps `value`.
+  template <typename T>
+  void number(const char* name, T& value, uint64_t min, uint64_t max) {
+    const char* raw = lookup_(name);
+    if (raw == nullptr) return;
+    std::string_view text = trim(raw);
+    if (text.empty()) return;
+    uint64_t parsed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
+      warn(name, raw, fmt::format("a whole number from {} to {}", min, max), std::to_string(value));
+      return;
+    }
+    value = static_cast<T>(parsed);
+  }
+
+  void boolean(const char* name, bool& value) {
+    const char* raw = lookup_(name);
+    if (raw == nullptr) return;
+    std::string text = upper(trim(raw));
+    if (text.empty()) return;
+    if (text == "1" || text == "TRUE" || text == "YES" || text == "ON") {
+      value = true;
+    } else if (text == "0" || text == "FALSE" || text == "NO" || text == "OFF") {
+      value = false;
+    } else {
+      warn(name, raw, "0 or 1", value ? "1" : "0");
+    }
+  }
+
+  void log_level(const char* name, LogLevel& value) {
+    const char* raw = lookup_(name);
+    if (raw == nullptr) return;
+    std::string text = upper(trim(raw));
+    if (text.empty()) return;
+    if (text == "OFF") value = LogLevel::kOff;
+    else if (text == "WARN" || text == "WARNING") value = LogLevel::kWarn;
+    else if (text == "INFO") value = LogLevel::kInfo;
+    else if (text == "DEBUG") value = LogLevel::kDebug;
+    else warn(name, raw, "one of warn, info, debug, off", "warn");
+  }
+
+  void text(const char* name, std::string& value) {
+    const char* raw = lookup_(name);
+    if (raw != nullptr) value = std::string(trim(raw));
+  }
+
+  // A comma list of kind names, each optionally prefixed with '-' (disable)
+  // or '+' (enable), applied in order to the default set. The whole value
+  // is rejected if any item is not a known kind.
+  void kinds(const char* name, uint32_t& value) {
+    const char* raw = lookup_(name);
+    if (raw == nullptr) return;
+    uint32_t result = value;
+    std::string_view rest = raw;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view item = trim(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (item.empty()) continue;
+      bool enable = true;
+      if (item.front() == '-' || item.front() == '+') {
+        enable = item.front() == '+';
+        item.remove_prefix(1);
+      }
+      std::string kind = upper(item);
+      if (kind.rfind("CUPTI_ACTIVITY_KIND_", 0) == 0) kind.erase(0, 20);
+      auto it = std::find(kKindNames.begin(), kKindNames.end(), kind);
+      if (it == kKindNames.end()) {
+        warn(name, raw,
+             "a comma list of [+|-]KIND with KIND one of CONCURRENT_KERNEL, MEMCPY, MEMCPY2, MEMSET, RUNTIME, "
+             "DRIVER, SYNCHRONIZATION, CUDA_EVENT, STREAM, DEVICE, CONTEXT, OVERHEAD, MARKER, NAME",
+             "all kinds");
+        return;
+      }
+      uint32_t bit = 1u << static_cast<uint32_t>(it - kKindNames.begin());
+      result = enable ? (result | bit) : (result & ~bit);
+    }
+    value = result;
+  }
+
+ private:
+  void warn(const char* name, const char* raw, std::string_view expected, std::string_view fallback) {
+    warnings_->push_back(fmt::format("{}='{}' is not {}; using default {}", name, raw, expected, fallback));
+  }
+
+  const EnvLookup& lookup_;
+  std::vector<std::string>* warnings_;
+};
+
+}  // namespace
+
+std::string_view recorded_kind_name(RecordedKind kind) {
+  auto index = static_cast<size_t>(kind);
+  return index < kKindNames.size() ? kKindNames[index] : std::string_view("?");
+}
+
+Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings) {
+  Config config;
+  Parser p(lookup, warnings);
+  p.text("HOLDUP_OUTPUT", config.output_dir);
+  p.number("HOLDUP_FLUSH_MS", config.flush_period_ms, 1, 60'000);
+  uint64_t buffer_kb = config.buffer_size_bytes / 1024;
+  // CUPTI needs room for its largest record; 64 KiB .. 256 MiB.
+  p.number("HOLDUP_BUFFER_KB", buffer_kb, 64, 256 * 1024);
+  config.buffer_size_bytes = buffer_kb * 1024;
+  p.number("HOLDUP_BUFFER_COUNT", config.buffer_count, 1, 1024);
+  p.number("HOLDUP_BUFFER_COUNT_MAX", config.buffer_count_max, 1, 4096);
+  config.buffer_count_max = std::max(config.buffer_count_max, config.buffer_count);
+  p.boolean("HOLDUP_PER_THREAD_BUFFERS", config.per_thread_buffers);
+  p.log_level("HOLDUP_LOG", config.log_level);
+  p.kinds("HOLDUP_KINDS", config.enabled_kinds);
+  p.number("HOLDUP_START_DELAY_MS", config.start_delay_ms, 0, 365ull * 24 * 3600 * 1000);
+  p.number("HOLDUP_DURATION_MS", config.duration_ms, 0, 365ull * 24 * 3600 * 1000);
+  uint64_t cap_mb = 0;
+  p.number("HOLDUP_SIZE_CAP_MB", cap_mb, 0, 1ull << 30);
+  config.size_cap_bytes = cap_mb * 1024 * 1024;
+  p.boolean("HOLDUP_PROFILER_API", config.profiler_api_range);
+  p.text("HOLDUP_DUMP_RAW_DIR", config.dump_raw_dir);
+  return config;
+}
+
+Config config_from_environment(std::vector<std::string>* warnings) {
+  return parse_config([](const char* name) { return std::getenv(name); }, warnings);
+}
+
+}  // namespace holdup::inject

@@ -1,0 +1,83 @@
+#pragma once
+// The recorder's settings, read from HOLDUP_* environment variables.
+//
+// Parsing is separate from the environment (a lookup function is passed in)
+// so it is unit-tested without touching the process environment. Every bad
+// value yields exactly one warning text and the default; the caller logs the
+// warnings once logging is set up.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace holdup::inject {
+
+enum class LogLevel : uint8_t { kOff, kWarn, kInfo, kDebug };
+
+// The CUPTI activity kinds the recorder can enable, in a fixed order (bit
+// positions of Config::enabled_kinds).
+enum class RecordedKind : uint8_t {
+  kConcurrentKernel,
+  kMemcpy,
+  kMemcpy2,
+  kMemset,
+  kRuntime,
+  kDriver,
+  kSynchronization,
+  kCudaEvent,
+  kStream,
+  kDevice,
+  kContext,
+  kOverhead,
+  kMarker,
+  kName,
+  kCount
+};
+
+// CUPTI's name of the kind without the CUPTI_ACTIVITY_KIND_ prefix.
+std::string_view recorded_kind_name(RecordedKind kind);
+
+constexpr uint32_t kind_bit(RecordedKind kind) { return 1u << static_cast<uint32_t>(kind); }
+constexpr uint32_t kAllRecordedKinds = (1u << static_cast<uint32_t>(RecordedKind::kCount)) - 1;
+
+struct Config {
+  // Directory of the trace file; empty means the current directory.
+  std::string output_dir;
+  uint32_t flush_period_ms = 100;
+  uint64_t buffer_size_bytes = 4096ull * 1024;
+  // Buffers preallocated (and zeroed) at start-up...
+  uint32_t buffer_count = 8;
+  // ...and the most the pool may grow to before requests are denied.
+  uint32_t buffer_count_max = 64;
+  // CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER. Off by default: with it
+  // on, every new app thread makes CUPTI request a buffer on that thread.
+  bool per_thread_buffers = false;
+  LogLevel log_level = LogLevel::kWarn;
+  uint32_t enabled_kinds = kAllRecordedKinds;
+  uint64_t start_delay_ms = 0;
+  // 0: until the process ends.
+  uint64_t duration_ms = 0;
+  // 0: no cap.
+  uint64_t size_cap_bytes = 0;
+  // Record only between cudaProfilerStart and cudaProfilerStop.
+  bool profiler_api_range = false;
+  // Debug: append every completed CUPTI buffer to a raw dump in this dir.
+  std::string dump_raw_dir;
+
+  bool kind_enabled(RecordedKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
+};
+
+// Returns the value of an environment variable, or nullptr when unset.
+using EnvLookup = std::function<const char*(const char* name)>;
+
+// Reads every HOLDUP_* setting through `lookup`. Each invalid value appends
+// one message to *warnings ("HOLDUP_X='bad' is not ...; using default N")
+// and keeps the default.
+Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings);
+
+// The process environment.
+Config config_from_environment(std::vector<std::string>* warnings);
+
+}  // namespace holdup::inject

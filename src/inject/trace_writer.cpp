@@ -1,0 +1,174 @@
+#include "trace_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include <cupti_activity.h>
+#include <fmt/format.h>
+
+#include "log.h"
+#include "record_decoder.h"
+
+namespace holdup::inject {
+
+void ThreadNamer::name_new_threads(const std::vector<uint32_t>& thread_ids, ChunkBuilder& chunk) {
+  for (uint32_t tid : thread_ids) {
+    if (tid == 0 || !named_.insert(tid).second) continue;
+    std::ifstream in(fmt::format("/proc/self/task/{}/comm", tid));
+    std::string name;
+    if (!std::getline(in, name) || name.empty()) continue;  // thread gone
+    const uint64_t iid = chunk.intern(name);
+    protozero::pbf_writer t(chunk.writer(), chunk_field::kThreadName);
+    t.add_uint32(1, tid);
+    t.add_uint64(2, iid);
+    t.add_enum(3, 2);  // PROC_COMM
+  }
+}
+
+TraceWriter::TraceWriter(const SharedCounters* shared)
+    : shared_(shared), current_(interner_), periodic_(interner_) {}
+
+bool TraceWriter::create(const std::string& dir, std::string* error) {
+  return file_.create(dir, fmt::format("holdup-{}-{}", host_name(), getpid()), ".trace", error);
+}
+
+bool TraceWriter::create_replacing(const std::string& path, std::string* error) {
+  ::unlink(path.c_str());
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return file_.create(dir, name, "", error);
+}
+
+bool TraceWriter::write_header(const ProcessHeaderInfo& info) {
+  current_.clear();
+  encode_process_header(current_, info);
+  return write_chunk(current_, false);
+}
+
+void TraceWriter::write_buffer(const uint8_t* buffer, size_t valid_bytes) {
+  ++health_.buffers_completed;
+  if (stopped_by_cap_) return;
+  current_.clear();
+  thread_ids_.clear();
+  DecodeContext ctx{current_, health_, namer_ != nullptr ? &thread_ids_ : nullptr, ignored_thread_id_,
+                    layouts_known_};
+  CUpti_Activity* record = nullptr;
+  // cuptiActivityGetNextRecord only reads the buffer; it walks plain memory
+  // too (checked without a GPU), which is what lets a replay use this path.
+  auto* data = const_cast<uint8_t*>(buffer);
+  while (cuptiActivityGetNextRecord(data, valid_bytes, &record) == CUPTI_SUCCESS) {
+    decode_record(record, ctx);
+    if (current_.encoded_size() > kChunkSoftLimit) {
+      if (namer_ != nullptr) namer_->name_new_threads(thread_ids_, current_);
+      thread_ids_.clear();
+      write_chunk(current_, false);
+      current_.clear();
+      if (stopped_by_cap_) return;
+    }
+  }
+  if (namer_ != nullptr) namer_->name_new_threads(thread_ids_, current_);
+  if (current_.records() > 0 || current_.encoded_size() > 0) write_chunk(current_, false);
+  current_.clear();
+}
+
+void TraceWriter::write_periodic() {
+  if (!stopped_by_cap_) write_chunk(periodic_, false);
+  periodic_.clear();
+}
+
+void TraceWriter::finish() {
+  if (!file_.is_open()) return;
+  // Past the size cap the final chunk still goes out (small: events,
+  // health, notes), so the file says how it ended.
+  write_chunk(periodic_, true);
+  periodic_.clear();
+  file_.close();
+}
+
+void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes) {
+  auto& w = chunk.writer();
+  if (sequence != 0) w.add_uint64(chunk_field::kSequence, sequence);
+  for (const NoteItem& n : notes) {
+    protozero::pbf_writer note(w, chunk_field::kNote);
+    note.add_enum(1, static_cast<int32_t>(n.severity));
+    if (n.time_ns) note.add_uint64(2, n.time_ns);
+    note.add_string(3, n.code);
+    note.add_string(4, n.message);
+  }
+  protozero::pbf_writer h(w, chunk_field::kHealth);
+  auto put = [&h](uint32_t field, uint64_t v) {
+    if (v) h.add_uint64(field, v);
+  };
+  put(1, health_.records);
+  put(2, health_.dropped_records);
+  for (const DroppedCount& d : health_.dropped) {
+    protozero::pbf_writer dr(h, 3);
+    dr.add_uint32(1, d.context_id);
+    if (d.stream_id) dr.add_uint32(2, d.stream_id);
+    dr.add_uint64(3, d.count);
+  }
+  put(4, health_.zero_timestamp_records);
+  put(5, health_.unknown_records);
+  if (shared_ != nullptr) put(6, shared_->buffers_requested.load(std::memory_order_relaxed));
+  put(7, health_.buffers_completed);
+  if (shared_ != nullptr) put(8, shared_->buffers_denied.load(std::memory_order_relaxed));
+  put(9, health_.bytes_written);
+  put(10, health_.chunks_failed);
+  if (health_.other_subscriber) h.add_bool(11, true);
+  if (health_.activity_callbacks_lost) h.add_bool(12, true);
+  if (shared_ != nullptr) put(13, shared_->callback_events_dropped.load(std::memory_order_relaxed));
+  if (health_.capture_stopped) h.add_bool(14, true);
+}
+
+bool TraceWriter::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
+  if (!file_.is_open()) return false;
+  if (stopped_by_cap_ && !final_chunk) return false;
+  const uint64_t sequence = next_sequence_++;
+  const size_t records_end = chunk.encoded_size();
+  const uint64_t written_before = health_.bytes_written;
+  // health.bytes_written counts this chunk too; its own size depends on the
+  // varint of that number, so settle it in a few passes.
+  size_t framed = records_end;
+  for (int pass = 0; pass < 4; ++pass) {
+    chunk.body().resize(records_end);
+    health_.bytes_written = written_before + framed;
+    encode_trailer(chunk, sequence, pending_notes_);
+    frame_chunk(chunk.body(), &frame_);
+    if (frame_.size() == framed) break;
+    framed = frame_.size();
+  }
+
+  if (size_cap_ != 0 && !final_chunk && written_before + frame_.size() > size_cap_) {
+    health_.bytes_written = written_before;
+    ++health_.chunks_failed;
+    health_.capture_stopped = true;
+    stopped_by_cap_ = true;
+    // The dropped chunk may have carried first uses of strings.
+    interner_.forget_all();
+    pending_notes_.push_back({NoteItem::kWarning, 0, "size-cap-reached",
+                              fmt::format("trace reached HOLDUP_SIZE_CAP_MB ({} bytes); recording stopped",
+                                          size_cap_)});
+    log().warn("trace {} reached HOLDUP_SIZE_CAP_MB ({} bytes); recording stopped; raise the cap to record more",
+               file_.path(), size_cap_);
+    return false;
+  }
+
+  std::string error;
+  if (!file_.write_all(frame_, &error)) {
+    health_.bytes_written = written_before;
+    ++health_.chunks_failed;
+    interner_.forget_all();
+    if (!io_error_logged_) log().warn("{}", error);
+    io_error_logged_ = true;
+    return false;
+  }
+  pending_notes_.clear();
+  return true;
+}
+
+}  // namespace holdup::inject

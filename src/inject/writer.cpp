@@ -1,0 +1,341 @@
+#include "writer.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "log.h"
+
+namespace holdup::inject {
+namespace {
+
+uint64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+constexpr size_t kCallbackRingCapacity = 1 << 15;
+constexpr size_t kSeenFunctionCapacity = 1 << 14;
+
+}  // namespace
+
+uint64_t monotonic_ms() { return clock_ns(CLOCK_MONOTONIC) / 1'000'000; }
+
+Recorder::Recorder(const Config& config, ActivityControl* control)
+    : config_(config),
+      control_(control),
+      pool_(config.buffer_size_bytes, config.buffer_count, config.buffer_count_max),
+      ring_(kCallbackRingCapacity),
+      seen_functions_(kSeenFunctionCapacity),
+      trace_(&counters_) {
+  // Never reallocated on an app thread: one entry per buffer that can exist.
+  completed_.reserve(config.buffer_count_max * 2 + 16);
+  draining_.reserve(config.buffer_count_max * 2 + 16);
+}
+
+Recorder::~Recorder() {
+  // A Recorder is normally never destroyed (it must outlive atexit and
+  // CUPTI); tests destroy stopped ones.
+  if (writer_.joinable()) writer_.detach();
+}
+
+bool Recorder::open(std::string* error) {
+  if (!trace_.create(config_.output_dir, error)) return false;
+  trace_.set_size_cap(config_.size_cap_bytes);
+  if (!config_.dump_raw_dir.empty()) {
+    std::string dump_error;
+    raw_dump_open_ = raw_dump_.create(config_.dump_raw_dir, &dump_error);
+    if (!raw_dump_open_) {
+      log().warn("{}; no raw dump", dump_error);
+      add_note({NoteItem::kWarning, 0, "raw-dump-failed", dump_error});
+    }
+  }
+  const uint32_t got = pool_.preallocate();
+  if (got < config_.buffer_count)
+    add_note({NoteItem::kWarning, 0, "buffer-pool-short",
+              fmt::format("only {} of {} activity buffers of {} bytes could be allocated", got, config_.buffer_count,
+                          config_.buffer_size_bytes)});
+  return true;
+}
+
+void Recorder::add_note(NoteItem note) {
+  std::lock_guard lock(notes_mutex_);
+  early_notes_.push_back(std::move(note));
+}
+
+void Recorder::start(ProcessHeaderInfo header, bool capture_active) {
+  capture_active_ = capture_active;
+  capture_started_ = capture_active;
+  start_ms_ = monotonic_ms();
+  capture_start_ms_ = start_ms_;
+  writer_ = std::thread([this, h = std::move(header)]() mutable {
+    try {
+      run(std::move(h));
+    } catch (const std::exception& e) {
+      log().warn("writer thread stopped: {}; the trace {} ends here", e.what(), trace_.path());
+    } catch (...) {
+      log().warn("writer thread stopped on an unknown error; the trace {} ends here", trace_.path());
+    }
+    std::lock_guard lock(completed_mutex_);
+    writer_done_ = true;
+    wake_.notify_all();
+  });
+}
+
+uint8_t* Recorder::acquire_buffer() {
+  if (dead()) return nullptr;
+  uint8_t* b = pool_.acquire();
+  if (b != nullptr) {
+    counters_.buffers_requested.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    counters_.buffers_denied.fetch_add(1, std::memory_order_relaxed);
+  }
+  return b;
+}
+
+void Recorder::on_buffer_completed(uint8_t* buffer, size_t valid_bytes) {
+  if (dead() || buffer == nullptr) return;
+  {
+    std::lock_guard lock(completed_mutex_);
+    if (writer_done_) return;  // too late: the file is closed
+    if (completed_.size() < completed_.capacity()) completed_.push_back({buffer, valid_bytes});
+    wake_requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool Recorder::post_event(const CallbackEvent& event) {
+  if (dead()) return false;
+  if (ring_.try_push(event)) return true;
+  counters_.callback_events_dropped.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+uint64_t Recorder::timestamp_ns() { return control_ != nullptr ? control_->timestamp_ns() : clock_ns(CLOCK_REALTIME); }
+
+void Recorder::run(ProcessHeaderInfo header) {
+  writer_tid_.store(static_cast<uint32_t>(syscall(SYS_gettid)));
+  pthread_setname_np(pthread_self(), "holdup-writer");
+  trace_.set_ignored_thread(writer_tid_.load());
+  trace_.set_thread_namer(&thread_namer_);
+  trace_.set_layouts_known(layouts_known_);
+  trace_.health().other_subscriber = other_subscriber_;
+
+  if (control_ != nullptr && control_->has_cuda()) {
+    std::string why;
+    if (!collect_cuda_info(&header, 500, &why))
+      add_note({NoteItem::kInfo, 0, "device-identity-unavailable",
+                fmt::format("device identities not in the header ({}); see the DEVICE records", why)});
+  }
+  {
+    std::lock_guard lock(notes_mutex_);
+    for (auto& n : early_notes_) trace_.add_note(std::move(n));
+    early_notes_.clear();
+  }
+  trace_.write_header(header);
+  log().info("recording to {}", trace_.path());
+
+  const auto period = std::chrono::milliseconds(config_.flush_period_ms);
+  auto next_periodic = std::chrono::steady_clock::now() + period;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(completed_mutex_);
+      wake_.wait_until(lock, next_periodic, [this] { return wake_requested_ || stop_requested_; });
+      wake_requested_ = false;
+      stopping = stop_requested_;
+    }
+    const bool periodic = stopping || std::chrono::steady_clock::now() >= next_periodic;
+    if (periodic) {
+      next_periodic = std::chrono::steady_clock::now() + period;
+      if (stopping) {
+        // Teardown: stop producing, then collect everything, incomplete
+        // records included.
+        if (control_ != nullptr && capture_active_) control_->set_capture(false);
+        capture_active_ = false;
+        if (control_ != nullptr) control_->flush(true);
+      } else if (control_ != nullptr) {
+        // Also while paused (profiler API range): the last records of a
+        // range still need collecting.
+        control_->flush(false);
+      }
+    }
+    drain_completed();
+    if (periodic) periodic_work(monotonic_ms());
+    if (stopping) break;
+  }
+  trace_.finish();
+}
+
+void Recorder::drain_completed() {
+  draining_.clear();
+  {
+    std::lock_guard lock(completed_mutex_);
+    draining_.swap(completed_);
+  }
+  for (const Completed& c : draining_) {
+    if (raw_dump_open_) {
+      std::string error;
+      if (!raw_dump_.append(c.buffer, c.valid_bytes, control_ ? control_->runtime_api_version() : 0, &error)) {
+        log().warn("{}; raw dump stopped", error);
+        raw_dump_open_ = false;
+      }
+    }
+    trace_.write_buffer(c.buffer, c.valid_bytes);
+    pool_.release(c.buffer);  // zeroes it here, off the app's threads
+  }
+}
+
+void Recorder::drain_events() {
+  ChunkBuilder& chunk = trace_.periodic();
+  CallbackEvent e;
+  while (ring_.try_pop(&e)) {
+    using T = CallbackEvent::Type;
+    switch (e.type) {
+      case T::kLaunch: {
+        protozero::pbf_writer l(chunk.writer(), chunk_field::kLaunch);
+        l.add_uint32(1, e.correlation_id);
+        l.add_uint32(2, e.thread_id);
+        l.add_uint32(3, e.context_id);
+        l.add_uint64(4, e.handle);
+        if (e.first_launch == CallbackEvent::FirstLaunch::kYes) l.add_bool(6, true);
+        l.add_uint64(7, e.time_ns);
+        l.add_uint32(8, e.cbid);
+        if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown) l.add_bool(9, true);
+        break;
+      }
+      case T::kModuleLoaded:
+      case T::kModuleUnloadStarting:
+      case T::kContextCreated:
+      case T::kContextDestroyStarting:
+      case T::kStreamCreated:
+      case T::kStreamDestroyStarting: {
+        int kind = 0;
+        switch (e.type) {
+          case T::kModuleLoaded: kind = 1; break;
+          case T::kModuleUnloadStarting: kind = 2; break;
+          case T::kContextCreated: kind = 3; break;
+          case T::kContextDestroyStarting: kind = 4; break;
+          case T::kStreamCreated: kind = 5; break;
+          default: kind = 6; break;
+        }
+        protozero::pbf_writer m(chunk.writer(), chunk_field::kModule);
+        m.add_enum(1, kind);
+        m.add_uint64(2, e.time_ns);
+        m.add_uint32(3, e.thread_id);
+        m.add_uint32(4, e.context_id);
+        if (e.object_id) m.add_uint32(5, e.object_id);
+        if (e.size_bytes) m.add_uint64(6, e.size_bytes);
+        break;
+      }
+      case T::kDeviceReset:
+        trace_.add_note({NoteItem::kInfo, e.time_ns, "device-reset",
+                         fmt::format("cudaDeviceReset called on thread {}; activity flushed before it",
+                                     e.thread_id)});
+        break;
+      case T::kProfilerStart:
+        trace_.add_note({NoteItem::kInfo, e.time_ns, "profiler-start",
+                         fmt::format("cudaProfilerStart on thread {}: recording", e.thread_id)});
+        break;
+      case T::kProfilerStop:
+        trace_.add_note({NoteItem::kInfo, e.time_ns, "profiler-stop",
+                         fmt::format("cudaProfilerStop on thread {}: recording paused", e.thread_id)});
+        break;
+    }
+    chunk.count_record();
+  }
+}
+
+void Recorder::capture_control(uint64_t now_ms) {
+  if (control_ == nullptr || capture_finished_) return;
+  if (!capture_started_ && !config_.profiler_api_range && now_ms - start_ms_ >= config_.start_delay_ms) {
+    control_->set_capture(true);
+    capture_active_ = capture_started_ = true;
+    capture_start_ms_ = now_ms;
+    trace_.add_note({NoteItem::kInfo, timestamp_ns(), "capture-started",
+                     fmt::format("recording started after HOLDUP_START_DELAY_MS={}", config_.start_delay_ms)});
+  }
+  const bool duration_over =
+      config_.duration_ms != 0 && capture_started_ && now_ms - capture_start_ms_ >= config_.duration_ms;
+  if (duration_over || trace_.stopped_by_size_cap()) {
+    control_->set_capture(false);
+    capture_active_ = false;
+    capture_finished_ = true;
+    trace_.health().capture_stopped = true;
+    if (duration_over)
+      trace_.add_note({NoteItem::kInfo, timestamp_ns(), "duration-reached",
+                       fmt::format("recording stopped after HOLDUP_DURATION_MS={}", config_.duration_ms)});
+  }
+}
+
+void Recorder::periodic_work(uint64_t now_ms) {
+  drain_events();
+  {
+    std::lock_guard lock(notes_mutex_);
+    for (auto& n : early_notes_) trace_.add_note(std::move(n));
+    early_notes_.clear();
+  }
+  if (control_ != nullptr) {
+    std::vector<DroppedCount> dropped;
+    control_->dropped_records(&dropped);
+    Health& h = trace_.health();
+    for (const DroppedCount& d : dropped) {
+      if (d.count == 0) continue;
+      h.dropped_records += d.count;
+      bool merged = false;
+      for (DroppedCount& existing : h.dropped) {
+        if (existing.context_id == d.context_id && existing.stream_id == d.stream_id) {
+          existing.count += d.count;
+          merged = true;
+        }
+      }
+      if (!merged) h.dropped.push_back(d);
+    }
+  }
+  {
+    protozero::pbf_writer c(trace_.periodic().writer(), chunk_field::kClock);
+    c.add_uint64(1, timestamp_ns());
+    c.add_uint64(2, clock_ns(CLOCK_REALTIME));
+    c.add_uint64(3, clock_ns(CLOCK_MONOTONIC));
+  }
+  capture_control(now_ms);
+  pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
+  trace_.write_periodic();
+}
+
+void Recorder::stop(uint32_t timeout_ms) {
+  if (dead() || stopped_.exchange(true)) return;
+  if (!writer_.joinable()) {
+    trace_.finish();
+    return;
+  }
+  std::unique_lock lock(completed_mutex_);
+  stop_requested_ = true;
+  wake_.notify_all();
+  const bool done =
+      wake_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return writer_done_; });
+  lock.unlock();
+  if (done) {
+    writer_.join();
+  } else {
+    log().warn("writer thread did not finish within {} ms at exit; the trace {} may lack its last chunk",
+               timeout_ms, trace_.path());
+    writer_.detach();
+  }
+}
+
+void Recorder::abandon_after_fork() {
+  dead_.store(true, std::memory_order_release);
+  // writer_ names the parent's thread: never join, detach or destroy it
+  // here (a forked recorder is leaked, never destroyed).
+  trace_.abandon();
+  raw_dump_.abandon();
+}
+
+}  // namespace holdup::inject

@@ -1,0 +1,148 @@
+#pragma once
+// The recorder: a writer thread that owns the trace file, and the
+// lock-light entry points CUPTI's callbacks use on the app's threads.
+//
+// Everything slow (file and /proc I/O, decoding, serialization, zeroing
+// buffers, CUPTI flushes) happens on the writer thread. App threads only
+// take a buffer from the pool, push a completed buffer (a pointer push
+// under a short mutex) or push a fixed-size event into a lock-free ring.
+//
+// CUPTI is reached only through ActivityControl, so the whole machinery
+// runs in tests without CUPTI and without a GPU.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "buffer_pool.h"
+#include "callback_events.h"
+#include "config.h"
+#include "health.h"
+#include "process_header.h"
+#include "raw_dump.h"
+#include "trace_writer.h"
+
+namespace holdup::inject {
+
+// What the writer thread asks of CUPTI.
+class ActivityControl {
+ public:
+  virtual ~ActivityControl() = default;
+  // cuptiActivityFlushAll(0), or FLUSH_FORCED at the end. Completed buffers
+  // come back through Recorder::on_buffer_completed.
+  virtual void flush(bool forced) = 0;
+  // cuptiGetTimestamp.
+  virtual uint64_t timestamp_ns() = 0;
+  // Records CUPTI dropped since the last call, per context (called with
+  // none of the recorder's locks held: CUPTI takes its own).
+  virtual void dropped_records(std::vector<DroppedCount>* out) = 0;
+  // Enables or disables the configured activity kinds (capture control).
+  virtual void set_capture(bool on) = 0;
+  // CUPTI version of the loaded library (0 if unknown).
+  virtual uint32_t runtime_api_version() = 0;
+  // Whether to query libcuda for the header's device identities.
+  virtual bool has_cuda() = 0;
+};
+
+class Recorder {
+ public:
+  // `control` may be null (tests): no flushing, host clock timestamps.
+  Recorder(const Config& config, ActivityControl* control);
+  ~Recorder();
+
+  // Creates the trace file (and raw dump) and preallocates the buffer pool.
+  // On failure returns false with *error naming the file and what to do.
+  bool open(std::string* error);
+
+  // Starts the writer thread, which writes chunk 0 at once. `header` holds
+  // what the CUPTI layer knows (versions, enabled kinds); the writer adds
+  // the rest.
+  void start(ProcessHeaderInfo header, bool capture_active);
+
+  // Final flush, drain, final chunk, close; joins the writer (at most
+  // `timeout_ms`, then leaves it). Safe to call more than once.
+  void stop(uint32_t timeout_ms = 10'000);
+
+  // In a forked child: the writer thread does not exist there. Marks the
+  // recorder dead without touching locks, the file or the thread.
+  void abandon_after_fork();
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
+
+  // --- app threads (CUPTI callbacks): no allocation, no blocking -----------
+  // A zeroed buffer for CUPTI, or nullptr (counted as denied).
+  uint8_t* acquire_buffer();
+  void on_buffer_completed(uint8_t* buffer, size_t valid_bytes);
+  // Returns false (and counts it) when the ring is full.
+  bool post_event(const CallbackEvent& event);
+  SeenFunctionSet& seen_functions() { return seen_functions_; }
+
+  // --- init thread, before start() ------------------------------------------
+  void add_note(NoteItem note);
+  void set_other_subscriber() { other_subscriber_ = true; }
+  void set_layouts_known(bool known) { layouts_known_ = known; }
+
+  const Config& config() const { return config_; }
+  const std::string& path() const { return trace_.path(); }
+  BufferPool& pool() { return pool_; }
+  SharedCounters& counters() { return counters_; }
+  uint32_t writer_thread_id() const { return writer_tid_.load(); }
+
+ private:
+  struct Completed {
+    uint8_t* buffer;
+    size_t valid_bytes;
+  };
+
+  void run(ProcessHeaderInfo header);
+  void drain_completed();
+  void drain_events();
+  void periodic_work(uint64_t now_ms);
+  void capture_control(uint64_t now_ms);
+  uint64_t timestamp_ns();
+
+  const Config config_;
+  ActivityControl* const control_;
+  SharedCounters counters_;
+  BufferPool pool_;
+  CallbackRing ring_;
+  SeenFunctionSet seen_functions_;
+  TraceWriter trace_;
+  ThreadNamer thread_namer_;
+  RawDumpWriter raw_dump_;
+  bool raw_dump_open_ = false;
+
+  std::mutex completed_mutex_;
+  std::vector<Completed> completed_;    // guarded by completed_mutex_
+  std::vector<Completed> draining_;     // writer thread only
+  std::condition_variable wake_;
+  bool wake_requested_ = false;          // guarded by completed_mutex_
+  bool stop_requested_ = false;          // guarded by completed_mutex_
+  bool writer_done_ = false;             // guarded by completed_mutex_
+
+  std::mutex notes_mutex_;
+  std::vector<NoteItem> early_notes_;  // guarded by notes_mutex_
+
+  std::thread writer_;
+  std::atomic<uint32_t> writer_tid_{0};
+  std::atomic<bool> dead_{false};
+  std::atomic<bool> stopped_{false};
+  bool other_subscriber_ = false;
+  bool layouts_known_ = true;
+
+  // Capture state, writer thread only.
+  bool capture_active_ = false;
+  bool capture_started_ = false;
+  bool capture_finished_ = false;
+  uint64_t start_ms_ = 0;
+  uint64_t capture_start_ms_ = 0;
+};
+
+// Milliseconds on CLOCK_MONOTONIC.
+uint64_t monotonic_ms();
+
+}  // namespace holdup::inject
