@@ -167,7 +167,7 @@ void Recorder::run(ProcessHeaderInfo header) {
       }
     }
     drain_completed();
-    if (periodic) periodic_work(monotonic_ms());
+    if (periodic) periodic_work(monotonic_ms(), stopping);
     if (stopping) break;
   }
   trace_.finish();
@@ -274,7 +274,7 @@ void Recorder::capture_control(uint64_t now_ms) {
   }
 }
 
-void Recorder::periodic_work(uint64_t now_ms) {
+void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
   drain_events();
   {
     std::lock_guard lock(notes_mutex_);
@@ -306,7 +306,8 @@ void Recorder::periodic_work(uint64_t now_ms) {
   }
   capture_control(now_ms);
   pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
-  trace_.write_periodic();
+  // The last round's events and clock go into the final chunk (finish()).
+  if (!final_round) trace_.write_periodic();
 }
 
 void Recorder::stop(uint32_t timeout_ms) {

@@ -101,7 +101,7 @@ class Recorder {
   void run(ProcessHeaderInfo header);
   void drain_completed();
   void drain_events();
-  void periodic_work(uint64_t now_ms);
+  void periodic_work(uint64_t now_ms, bool final_round);
   void capture_control(uint64_t now_ms);
   uint64_t timestamp_ns();
 
