@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One GPU batch on the device machine: recorder proofs, every workload
+# scenario under holdup, verdict table. Results tarred into $OUT.
+#   scripts/h100-batch.sh BUILD_DIR [SCENARIO...]
+set -u
+export PATH=/usr/local/cuda/bin:$PATH
+B=$(realpath "${1:-.devcarry/build}"); shift || true
+R=/tmp/results; rm -rf $R; mkdir -p $R
+{ date -u; nvidia-smi --query-gpu=name,driver_version,uuid,pci.bus_id --format=csv; nvcc --version | tail -2; uname -r; } > $R/machine.txt 2>&1
+cat $R/machine.txt
+echo "== recorder checks"; timeout 120 tests/gpu/run_recorder_checks.sh "$B" $R/recorder > $R/recorder.log 2>&1; echo "rc=$?"
+tail -12 $R/recorder.log
+echo "== cli smoke"; timeout 90 tests/tools/gpu_smoke.sh "$B" $R/cli > $R/cli.log 2>&1; echo "rc=$?"; tail -5 $R/cli.log
+echo "== scenarios"; timeout 300 tools/workload/run_all_scenarios.sh "$B" $R/scen "$@" > $R/scen.log 2>&1; echo "rc=$?"
+tail -45 $R/scen.log
+if [ -x tests/analysis/scenario_verdicts.sh ]; then
+  timeout 40 tests/analysis/scenario_verdicts.sh "$B/tools/holdup/holdup" $R/scen > $R/verdicts.log 2>&1; tail -30 $R/verdicts.log
+fi
+tar czf "$OUT/results.tgz" -C /tmp results
+ls -la "$OUT"
