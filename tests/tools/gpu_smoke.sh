@@ -12,6 +12,7 @@ set -uo pipefail
 
 build=${1:?usage: gpu_smoke.sh BUILD_DIR [OUT_DIR]}
 out=${2:-$(mktemp -d /tmp/holdup-gpu-smoke.XXXXXX)}
+mkdir -p "$out"
 holdup=$build/tools/holdup/holdup
 workload=$build/tools/workload/holdup-workload
 

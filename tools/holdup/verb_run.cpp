@@ -7,6 +7,8 @@
 // when it could not be executed, 125 when holdup itself failed before
 // starting it (no libholdup.so, output folder not creatable).
 
+#include <dlfcn.h>
+#include <link.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -106,6 +108,30 @@ std::optional<fs::path> find_recorder_library(std::string* error) {
 // ---------------------------------------------------------------------------
 // Environment for the child
 
+// CUPTI records NVTX ranges and thread names only when NVTX forwards its
+// calls to CUPTI, which NVTX does when NVTX_INJECTION64_PATH names libcupti
+// (the same library libholdup.so uses). Resolved here, in the launcher, so
+// the recorder never has to change the app's environment from inside it.
+std::optional<std::string> find_cupti_for_nvtx() {
+  void* handle = ::dlopen("libcupti.so.13", RTLD_LAZY | RTLD_LOCAL);
+  if (handle == nullptr) {
+    for (const char* path : {"/usr/local/cuda/lib64/libcupti.so.13",
+                             "/usr/local/cuda/targets/x86_64-linux/lib/libcupti.so.13",
+                             "/usr/local/cuda/extras/CUPTI/lib64/libcupti.so.13"}) {
+      std::error_code ec;
+      if (fs::is_regular_file(path, ec)) return std::string(path);
+    }
+    return std::nullopt;
+  }
+  std::optional<std::string> found;
+  struct link_map* map = nullptr;
+  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name && *map->l_name) {
+    found = std::string(map->l_name);
+  }
+  ::dlclose(handle);
+  return found;
+}
+
 bool prepare_environment(const RunOptions& options, const fs::path& library, const fs::path& output_dir,
                          std::string* error) {
   if (const char* previous = std::getenv("CUDA_INJECTION64_PATH"); previous && *previous && library != previous) {
@@ -115,6 +141,9 @@ bool prepare_environment(const RunOptions& options, const fs::path& library, con
       {"CUDA_INJECTION64_PATH", library.string()},
       {"HOLDUP_OUTPUT", output_dir.string()},
   };
+  if (const char* nvtx = std::getenv("NVTX_INJECTION64_PATH"); nvtx == nullptr || *nvtx == '\0') {
+    if (auto cupti = find_cupti_for_nvtx()) vars["NVTX_INJECTION64_PATH"] = *cupti;
+  }
   auto number = [&](const char* name, const std::optional<uint64_t>& value) {
     if (value) vars[name] = std::to_string(*value);
   };
