@@ -14,6 +14,8 @@ OUT=$(realpath -m "${2:?usage: $0 BUILD_DIR OUT_DIR}")
 LIB=$BUILD/src/inject/libholdup.so
 GPU=$BUILD/tests/inject/gpu
 mkdir -p "$OUT/smoke" "$OUT/raw" "$OUT/tpi"
+# NVTX reaches CUPTI only through NVTX_INJECTION64_PATH (holdup run sets it).
+export NVTX_INJECTION64_PATH=${NVTX_INJECTION64_PATH:-$(ldd "$LIB" | awk '/libcupti/ {print $3; exit}')}
 for f in "$LIB" "$GPU/holdup_recorder_smoke" "$GPU/holdup_thread_per_iteration" "$GPU/holdup_recorder_gpu_check"; do
   [[ -e $f ]] || { echo "missing $f: build with ninja -C $BUILD holdup_inject holdup_recorder_smoke holdup_thread_per_iteration holdup_recorder_gpu_check" >&2; exit 2; }
 done
