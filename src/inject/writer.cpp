@@ -1,5 +1,6 @@
 #include "writer.h"
 
+#include <cupti_activity.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,7 +34,8 @@ Recorder::Recorder(const Config& config, ActivityControl* control)
       pool_(config.buffer_size_bytes, config.buffer_count, config.buffer_count_max),
       ring_(kCallbackRingCapacity),
       seen_functions_(kSeenFunctionCapacity),
-      trace_(&counters_) {
+      trace_(&counters_),
+      takeover_(config.buffer_size_bytes, sizeof(CUpti_ActivityKernel10)) {
   // Never reallocated on an app thread: one entry per buffer that can exist.
   completed_.reserve(config.buffer_count_max * 2 + 16);
   draining_.reserve(config.buffer_count_max * 2 + 16);
@@ -188,7 +190,8 @@ void Recorder::drain_completed() {
       }
     }
     trace_.write_buffer(c.buffer, c.valid_bytes);
-    pool_.release(c.buffer);  // zeroes it here, off the app's threads
+    pool_.release(c.buffer);
+    takeover_.on_buffer_completed();  // zeroes it here, off the app's threads
   }
 }
 
@@ -208,6 +211,7 @@ void Recorder::drain_events() {
         l.add_uint64(7, e.time_ns);
         l.add_uint32(8, e.cbid);
         if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown) l.add_bool(9, true);
+        takeover_.on_launches(1);
         break;
       }
       case T::kModuleLoaded:
@@ -305,6 +309,21 @@ void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
     c.add_uint64(3, clock_ns(CLOCK_MONOTONIC));
   }
   capture_control(now_ms);
+  {
+    Health& h = trace_.health();
+    const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
+    const uint64_t outstanding = requested > h.buffers_completed ? requested - h.buffers_completed : 0;
+    if (capture_active_ && takeover_.check(outstanding)) {
+      h.activity_callbacks_lost = true;
+      const std::string text = fmt::format(
+          "another CUPTI client took over the activity buffers: {} kernel launches since CUPTI last returned "
+          "a buffer to holdup, more than the {} buffers it holds could store; records after this point are "
+          "missing (a framework profiler such as torch.profiler started inside the app?)",
+          takeover_.launches_since_completed(), outstanding);
+      log().warn("{}", text);
+      trace_.add_note({NoteItem::kWarning, timestamp_ns(), "activity-callbacks-lost", text});
+    }
+  }
   pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
   // The last round's events and clock go into the final chunk (finish()).
   if (!final_round) trace_.write_periodic();

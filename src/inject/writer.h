@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "takeover_detector.h"
 #include "buffer_pool.h"
 #include "callback_events.h"
 #include "config.h"
@@ -133,6 +134,7 @@ class Recorder {
   std::atomic<bool> stopped_{false};
   bool other_subscriber_ = false;
   bool layouts_known_ = true;
+  TakeoverDetector takeover_;  // writer thread only
 
   // Capture state, writer thread only.
   bool capture_active_ = false;
