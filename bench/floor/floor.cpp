@@ -1,0 +1,251 @@
+// libholdup_floor.so: the cost of CUPTI itself, with exactly holdup's CUPTI
+// set-up, and nothing of holdup's own work.
+//
+// Same as libholdup.so (src/inject/callbacks.cpp, initialize()):
+//   - settings from the same HOLDUP_* variables through holdup's own
+//     config_from_environment() (buffer size and count, per-thread buffers,
+//     flush period, kinds);
+//   - cuptiSubscribe, thread id type SYSTEM, ZEROED_OUT_ACTIVITY_BUFFER = 1,
+//     PER_THREAD_ACTIVITY_BUFFER as configured, the buffer callbacks,
+//     latency timestamps, CUDA event device timestamps, the RESOURCE domain,
+//     the six kernel launch driver callbacks and the three runtime callbacks,
+//     then the same activity kinds (the table is replicated below: holdup's
+//     is private to callbacks.cpp);
+//   - buffers from holdup's BufferPool (preallocated, zeroed, mmap'd);
+//   - cuptiActivityFlushAll(0) every flush period from a thread of its own,
+//     FLUSH_FORCED at exit.
+// Different: the API/resource callback returns at once (holdup reads the
+// clock and the thread id and posts an event), and completed buffers are
+// zeroed and returned to the pool without being decoded or written.
+//
+// At exit it prints one line on stderr and, if HOLDUP_FLOOR_REPORT names a
+// file, the same counters as JSON there.
+
+#include <cupti.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "buffer_pool.h"
+#include "config.h"
+
+namespace holdup::bench {
+namespace {
+
+using inject::BufferPool;
+using inject::Config;
+using inject::RecordedKind;
+
+// Same order as inject::RecordedKind (and holdup's kCuptiKinds).
+constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(RecordedKind::kCount)> kCuptiKinds = {
+    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,          CUPTI_ACTIVITY_KIND_MEMCPY2,
+    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,         CUPTI_ACTIVITY_KIND_DRIVER,
+    CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_CUDA_EVENT,      CUPTI_ACTIVITY_KIND_STREAM,
+    CUPTI_ACTIVITY_KIND_DEVICE,            CUPTI_ACTIVITY_KIND_CONTEXT,         CUPTI_ACTIVITY_KIND_OVERHEAD,
+    CUPTI_ACTIVITY_KIND_MARKER,            CUPTI_ACTIVITY_KIND_NAME};
+
+constexpr CUpti_CallbackId kLaunchCbids[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,           CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,         CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz};
+
+constexpr CUpti_CallbackId kRuntimeCbids[] = {CUPTI_RUNTIME_TRACE_CBID_cudaDeviceReset_v3020,
+                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000,
+                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000};
+
+// Everything is leaked on purpose: it must outlive atexit and CUPTI threads.
+struct Floor {
+  explicit Floor(const Config& c)
+      : config(c), pool(c.buffer_size_bytes, c.buffer_count, c.buffer_count_max) {
+    completed.reserve(c.buffer_count_max * 2 + 16);
+    draining.reserve(c.buffer_count_max * 2 + 16);
+  }
+  const Config config;
+  BufferPool pool;
+  CUpti_SubscriberHandle subscriber = nullptr;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::vector<uint8_t*> completed;  // guarded by mutex
+  std::vector<uint8_t*> draining;   // flush thread only
+  bool stop = false;                // guarded by mutex
+  std::thread flusher;
+
+  std::atomic<uint64_t> buffers_requested{0};
+  std::atomic<uint64_t> buffers_denied{0};
+  std::atomic<uint64_t> buffers_completed{0};
+  std::atomic<uint64_t> bytes_completed{0};
+  std::atomic<uint64_t> failed_calls{0};
+  std::array<std::atomic<CUcontext>, 64> contexts{};
+};
+
+Floor* g_floor = nullptr;
+
+void CUPTIAPI on_buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) noexcept {
+  *max_records = 0;
+  uint8_t* b = g_floor->pool.acquire();
+  g_floor->buffers_requested.fetch_add(1, std::memory_order_relaxed);
+  if (b == nullptr) g_floor->buffers_denied.fetch_add(1, std::memory_order_relaxed);
+  *buffer = b;
+  *size = b != nullptr ? g_floor->pool.buffer_size() : 0;
+}
+
+void CUPTIAPI on_buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, size_t valid_bytes) noexcept {
+  if (buffer == nullptr) return;
+  g_floor->buffers_completed.fetch_add(1, std::memory_order_relaxed);
+  g_floor->bytes_completed.fetch_add(valid_bytes, std::memory_order_relaxed);
+  // Zeroing happens on the flush thread, as holdup does on its writer.
+  std::lock_guard lock(g_floor->mutex);
+  g_floor->completed.push_back(buffer);
+}
+
+// The CUPTI call itself is the floor; only contexts are noted, for the
+// dropped-record count at exit.
+void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) noexcept {
+  if (domain != CUPTI_CB_DOMAIN_RESOURCE || data == nullptr) return;
+  const auto* rd = static_cast<const CUpti_ResourceData*>(data);
+  if (cbid == CUPTI_CBID_RESOURCE_CONTEXT_CREATED) {
+    for (auto& slot : g_floor->contexts) {
+      CUcontext expected = nullptr;
+      if (slot.compare_exchange_strong(expected, rd->context)) return;
+    }
+  } else if (cbid == CUPTI_CBID_RESOURCE_CONTEXT_DESTROY_STARTING) {
+    for (auto& slot : g_floor->contexts) {
+      CUcontext expected = rd->context;
+      if (slot.compare_exchange_strong(expected, nullptr)) return;
+    }
+  }
+}
+
+void release_completed(Floor& f) {
+  {
+    std::lock_guard lock(f.mutex);
+    f.draining.swap(f.completed);
+  }
+  for (uint8_t* b : f.draining) f.pool.release(b);  // zeroes, as holdup's writer does
+  f.draining.clear();
+  f.pool.top_up(2);
+}
+
+void flush_loop(Floor* f) {
+  const auto period = std::chrono::milliseconds(f->config.flush_period_ms);
+  std::unique_lock lock(f->mutex);
+  while (!f->stop) {
+    f->wake.wait_for(lock, period);
+    if (f->stop) break;
+    lock.unlock();
+    cuptiActivityFlushAll(0);
+    release_completed(*f);
+    lock.lock();
+  }
+}
+
+uint64_t dropped_records(Floor& f) {
+  uint64_t total = 0;
+  for (auto& slot : f.contexts) {
+    if (CUcontext ctx = slot.load()) {
+      size_t n = 0;
+      if (cuptiActivityGetNumDroppedRecords(ctx, 0, &n) == CUPTI_SUCCESS) total += n;
+    }
+  }
+  return total;
+}
+
+void at_exit() {
+  Floor* f = g_floor;
+  if (f == nullptr) return;
+  {
+    std::lock_guard lock(f->mutex);
+    f->stop = true;
+  }
+  f->wake.notify_all();
+  if (f->flusher.joinable()) f->flusher.join();
+  cuptiEnableDomain(0, f->subscriber, CUPTI_CB_DOMAIN_DRIVER_API);
+  cuptiEnableDomain(0, f->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API);
+  cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  release_completed(*f);
+  const uint64_t dropped = dropped_records(*f);
+  std::fprintf(stderr,
+               "holdup-floor: %llu buffers requested, %llu denied, %llu completed, %llu bytes of records, "
+               "%llu dropped records, %llu failed CUPTI set-up calls\n",
+               static_cast<unsigned long long>(f->buffers_requested.load()),
+               static_cast<unsigned long long>(f->buffers_denied.load()),
+               static_cast<unsigned long long>(f->buffers_completed.load()),
+               static_cast<unsigned long long>(f->bytes_completed.load()), static_cast<unsigned long long>(dropped),
+               static_cast<unsigned long long>(f->failed_calls.load()));
+  if (const char* path = std::getenv("HOLDUP_FLOOR_REPORT"); path != nullptr && *path != '\0') {
+    if (FILE* out = std::fopen(path, "w")) {
+      std::fprintf(out,
+                   "{\"buffers_requested\": %llu, \"buffers_denied\": %llu, \"buffers_completed\": %llu, "
+                   "\"bytes_completed\": %llu, \"dropped_records\": %llu, \"failed_calls\": %llu}\n",
+                   static_cast<unsigned long long>(f->buffers_requested.load()),
+                   static_cast<unsigned long long>(f->buffers_denied.load()),
+                   static_cast<unsigned long long>(f->buffers_completed.load()),
+                   static_cast<unsigned long long>(f->bytes_completed.load()),
+                   static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(f->failed_calls.load()));
+      std::fclose(out);
+    } else {
+      std::fprintf(stderr, "holdup-floor: cannot write HOLDUP_FLOOR_REPORT=%s; the counters are on the line above\n",
+                   path);
+    }
+  }
+}
+
+void count(CUptiResult r) {
+  if (r != CUPTI_SUCCESS) g_floor->failed_calls.fetch_add(1, std::memory_order_relaxed);
+}
+
+int initialize() {
+  std::vector<std::string> warnings;  // holdup logs these; the floor has no logger
+  Config config = inject::config_from_environment(&warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "holdup-floor: %s\n", w.c_str());
+  g_floor = new Floor(config);
+  Floor& f = *g_floor;
+
+  if (CUptiResult r = cuptiSubscribe(&f.subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
+      r != CUPTI_SUCCESS) {
+    std::fprintf(stderr, "holdup-floor: cuptiSubscribe failed (%d); nothing is measured in this process\n",
+                 static_cast<int>(r));
+    g_floor = nullptr;
+    return 1;
+  }
+  f.pool.preallocate();
+  count(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM));
+  uint8_t one = 1;
+  size_t one_size = sizeof one;
+  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one));
+  uint8_t per_thread = config.per_thread_buffers ? 1 : 0;
+  size_t per_thread_size = sizeof per_thread;
+  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
+  count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
+  cuptiActivityEnableLatencyTimestamps(1);            // optional in holdup too
+  cuptiActivityEnableCudaEventDeviceTimestamps(1);    // optional in holdup too
+  count(cuptiEnableDomain(1, f.subscriber, CUPTI_CB_DOMAIN_RESOURCE));
+  for (CUpti_CallbackId cbid : kLaunchCbids) count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
+  for (CUpti_CallbackId cbid : kRuntimeCbids)
+    count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
+  for (size_t i = 0; i < kCuptiKinds.size(); ++i)
+    if (config.kind_enabled(static_cast<RecordedKind>(i))) count(cuptiActivityEnable(kCuptiKinds[i]));
+  std::atexit(at_exit);
+  f.flusher = std::thread(flush_loop, &f);
+  return 1;
+}
+
+}  // namespace
+}  // namespace holdup::bench
+
+extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) {
+  try {
+    return holdup::bench::initialize();
+  } catch (...) {
+    std::fprintf(stderr, "holdup-floor: initialization failed; nothing is measured in this process\n");
+  }
+  return 1;
+}

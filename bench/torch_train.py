@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""A small PyTorch training loop on the GPU, for recording overhead (issue 5).
+
+An MLP (several Linear+ReLU layers, cross-entropy, Adam) trained on random
+data already on the GPU: dozens of small kernels per step, so a profiler's
+per-launch cost shows. Prints one JSON object on stdout:
+steps/s over the timed steps (warm-up excluded) and start-up separately.
+
+--profiler runs warm-up and timed steps inside
+torch.profiler.profile(activities=[CPU, CUDA]); the profiler's teardown
+(stop and result processing, at the context's exit) and any --trace export
+happen after the timed region and are reported apart.
+
+Exit: 0, 77 when torch or a CUDA device is missing (scripts say "skipped").
+"""
+import argparse
+import json
+import sys
+import time
+
+SCRIPT_START = time.perf_counter()
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=300, help="timed steps")
+    p.add_argument("--warmup", type=int, default=30, help="untimed steps first")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--width", type=int, default=1024)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--profiler", action="store_true", help="run under torch.profiler (CPU and CUDA activities)")
+    p.add_argument("--trace", help="with --profiler: export a Chrome trace here, after timing")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    try:
+        import torch
+    except ImportError as e:
+        print(f"torch_train.py: cannot import torch ({e}): skipped", file=sys.stderr)
+        return 77
+    if not torch.cuda.is_available():
+        print("torch_train.py: no CUDA device: skipped", file=sys.stderr)
+        return 77
+    import_done = time.perf_counter()
+    device = torch.device("cuda")
+    torch.manual_seed(0)
+    layers = []
+    for i in range(args.layers):
+        layers += [torch.nn.Linear(args.width, args.width), torch.nn.ReLU()]
+    layers.append(torch.nn.Linear(args.width, 10))
+    model = torch.nn.Sequential(*layers).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    inputs = torch.randn(args.batch, args.width, device=device)
+    targets = torch.randint(0, 10, (args.batch,), device=device)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    profiler = None
+    if args.profiler:
+        from torch.profiler import ProfilerActivity, profile
+        profiler = profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA])
+        profiler.__enter__()
+    for _ in range(args.warmup):
+        step()
+    torch.cuda.synchronize()
+    timed_start = time.perf_counter()
+    for _ in range(args.steps):
+        loss = step()
+    torch.cuda.synchronize()
+    timed_end = time.perf_counter()
+    final_loss = float(loss.item())
+    teardown_s = 0.0
+    export_s = 0.0
+    if profiler is not None:
+        t = time.perf_counter()
+        profiler.__exit__(None, None, None)
+        teardown_s = time.perf_counter() - t
+        if args.trace:
+            t = time.perf_counter()
+            profiler.export_chrome_trace(args.trace)
+            export_s = time.perf_counter() - t
+    duration = timed_end - timed_start
+    print(json.dumps({
+        "tool": "torch_train.py",
+        "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0),
+        "profiler": bool(args.profiler),
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "duration_s": duration,
+        "steps_per_s": args.steps / duration,
+        "step_ms": duration / args.steps * 1e3,
+        "import_s": import_done - SCRIPT_START,
+        "startup_s": timed_start - SCRIPT_START,
+        "profiler_teardown_s": teardown_s,
+        "profiler_export_s": export_s,
+        "final_loss": final_loss,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
