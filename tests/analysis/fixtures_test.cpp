@@ -1,27 +1,26 @@
-// Real traces recorded on the H100 (tests/data), compared with the verdicts
-// their manifest expects. Skipped while tests/data/MANIFEST.json is absent.
+// Real traces recorded on an H100 (tests/data/h100), checked copy by copy
+// against tests/data/MANIFEST.json (schema holdup-fixtures/2, written by
+// tests/data/h100/make_manifest.py from the workload's own CUDA events).
 //
-// MANIFEST.json:
-//   {
-//     "schema": "holdup-fixtures/1",
-//     "fixtures": [
-//       { "scenario": "lazy-load-barrier",        // a label for messages only
-//         "traces": ["lazy-load-barrier"],       // files or directories under tests/data
-//         "held": true,                          // any copy flagged?
-//         "cause": "device-wide-barrier",        // the worst flagged copy's cause (optional;
-//                                                // a list means any of these)
-//         "threshold_us": 50 }                   // optional, default 50
-//     ]
-//   }
-// Causes are the ids of analysis::cause_id(). The command line is stripped
-// from every trace before analysis: a verdict never depends on the
-// scenario's name.
+// Per process the manifest names the workload's data copies by size: the
+// memcpy records (not memsets) of `copy_bytes` bytes in issue order are `calibration_copies`
+// start-up copies, `warmup` warm-up iterations, then iteration 0, 1, ...
+// For every measured iteration: flagged == held, and a held copy's primary
+// cause is one of `cause` (and its first blocker of kind `blocker`). In a
+// fixture with control=true no copy issued at or after the first measured
+// iteration is flagged. The command line is stripped from every trace: no
+// verdict can depend on the scenario's name.
+//
+// HOLDUP_TEST_DATA_DIR points at another fixture set; HOLDUP_FIXTURE_TABLE=1
+// prints every data copy's split and verdict.
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -31,53 +30,176 @@
 namespace holdup::testing {
 namespace {
 
-TEST(Fixtures, VerdictsMatchTheManifest) {
-  // HOLDUP_TEST_DATA_DIR in the environment points at another fixture set
-  // (e.g. a fresh run_all_scenarios.sh output with MANIFEST.json).
+using analysis::CopyVerdict;
+
+std::filesystem::path data_dir() {
   const char* override_dir = std::getenv("HOLDUP_TEST_DATA_DIR");
-  const std::filesystem::path data = override_dir ? override_dir : HOLDUP_TEST_DATA_DIR;
-  const auto manifest_path = data / "MANIFEST.json";
-  if (!std::filesystem::exists(manifest_path)) GTEST_SKIP() << "no " << manifest_path << " yet";
-  std::ifstream in(manifest_path);
-  const auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  ASSERT_FALSE(manifest.is_discarded()) << manifest_path << " is not valid JSON";
-  ASSERT_TRUE(manifest.contains("fixtures")) << manifest_path << " has no \"fixtures\" array";
+  return override_dir ? override_dir : HOLDUP_TEST_DATA_DIR;
+}
 
-  for (const auto& fixture : manifest["fixtures"]) {
-    const std::string scenario = fixture.value("scenario", std::string("<unnamed>"));
-    SCOPED_TRACE(scenario);
-    std::vector<std::string> paths;
-    for (const auto& p : fixture["traces"]) paths.push_back((data / p.get<std::string>()).string());
-    analysis::Model model;
-    std::vector<std::string> errors;
-    analysis::LoadOptions load;
-    load.strip_command_line = true;
-    EXPECT_TRUE(analysis::load_traces(paths, &model, &errors, load)) << (errors.empty() ? "" : errors.front());
-    for (const auto& p : model.processes) ASSERT_TRUE(p.command_line.empty());
+bool print_table() {
+  const char* v = std::getenv("HOLDUP_FIXTURE_TABLE");
+  return v && *v && std::string(v) != "0";
+}
 
-    analysis::AnalysisOptions options;
-    if (fixture.contains("threshold_us")) {
-      options.threshold_ns = static_cast<uint64_t>(fixture["threshold_us"].get<double>() * 1000.0);
-    }
-    const auto a = analysis::analyze(model, options);
-    const analysis::CopyVerdict* worst = nullptr;
-    for (const auto& v : a.copies) {
-      if (v.flagged && (!worst || v.split.held > worst->split.held)) worst = &v;
-    }
-    const bool expect_held = fixture.value("held", false);
-    EXPECT_EQ(worst != nullptr, expect_held) << a.copies.size() << " copies";
-    if (worst && fixture.contains("cause")) {
-      const std::string got(analysis::cause_id(worst->cause));
-      std::vector<std::string> allowed;
-      if (fixture["cause"].is_array()) {
-        for (const auto& c : fixture["cause"]) allowed.push_back(c.get<std::string>());
-      } else {
-        allowed.push_back(fixture["cause"].get<std::string>());
-      }
-      EXPECT_NE(std::find(allowed.begin(), allowed.end(), got), allowed.end())
-          << "worst flagged copy's cause is " << got << ", held " << worst->split.held << " ns";
+std::optional<nlohmann::json> read_manifest() {
+  const auto path = data_dir() / "MANIFEST.json";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  std::ifstream in(path);
+  auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (manifest.is_discarded() || !manifest.contains("fixtures")) return nlohmann::json{};
+  return manifest;
+}
+
+struct LoadedFixture {
+  analysis::Model model;
+  analysis::Analysis analysis;
+};
+
+void load_fixture(const nlohmann::json& fixture, LoadedFixture* out) {
+  std::vector<std::string> paths;
+  for (const auto& p : fixture["traces"]) paths.push_back((data_dir() / p.get<std::string>()).string());
+  std::vector<std::string> errors;
+  analysis::LoadOptions load;
+  load.strip_command_line = true;
+  EXPECT_TRUE(analysis::load_traces(paths, &out->model, &errors, load)) << (errors.empty() ? "" : errors.front());
+  for (const auto& p : out->model.processes) ASSERT_TRUE(p.command_line.empty());
+  out->analysis = analysis::analyze(out->model);
+}
+
+uint32_t process_of_pid(const analysis::Model& model, uint32_t pid) {
+  for (uint32_t i = 0; i < model.processes.size(); ++i) {
+    if (model.processes[i].pid == pid) return i;
+  }
+  return analysis::kNone;
+}
+
+// The process's copies with an issue, in issue order.
+std::vector<const CopyVerdict*> copies_in_issue_order(const LoadedFixture& f, uint32_t process) {
+  std::vector<const CopyVerdict*> copies;
+  for (const auto& v : f.analysis.copies) {
+    if (v.has_issue && f.model.ops[v.op].process == process) copies.push_back(&v);
+  }
+  std::stable_sort(copies.begin(), copies.end(), [&](const CopyVerdict* a, const CopyVerdict* b) {
+    return f.model.ops[a->op].issue_ns < f.model.ops[b->op].issue_ns;
+  });
+  return copies;
+}
+
+// The workload's data copies: memcpy records (not memsets) of its size.
+bool is_data_copy(const analysis::GpuOp& op, uint64_t bytes) {
+  return op.kind == analysis::OpKind::memcpy && op.bytes_or_blocks == bytes;
+}
+
+std::string describe(const LoadedFixture& f, const CopyVerdict& v) {
+  const auto& op = f.model.ops[v.op];
+  std::string causes;
+  if (v.detail != analysis::kNone) {
+    for (const auto& finding : f.analysis.details[v.detail].findings) {
+      causes += fmt::format(" {}{}", analysis::cause_id(finding.cause), finding.claimed ? "" : "?");
     }
   }
+  return fmt::format("{} corr {} issue-to-start {:.0f} us api {:.0f} held {:.0f} (host {:.0f}) -> {}{}{}",
+                     f.model.describe(op), op.correlation_id, v.split.issue_to_start / 1e3, v.split.api / 1e3,
+                     v.split.held / 1e3, v.split.held_host / 1e3, v.flagged ? "FLAGGED " : "not flagged",
+                     v.flagged ? analysis::cause_id(v.cause) : "", causes.empty() ? "" : " [" + causes + " ]");
+}
+
+TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
+  const auto manifest = read_manifest();
+  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  ASSERT_TRUE(manifest->contains("fixtures")) << "MANIFEST.json is not valid holdup-fixtures/2";
+
+  for (const auto& fixture : (*manifest)["fixtures"]) {
+    const std::string scenario = fixture.value("scenario", std::string("<unnamed>"));
+    SCOPED_TRACE(scenario);
+    LoadedFixture f;
+    load_fixture(fixture, &f);
+    for (const auto& expected : fixture["processes"]) {
+      const uint32_t pid = expected["pid"].get<uint32_t>();
+      SCOPED_TRACE(fmt::format("pid {}", pid));
+      const uint32_t process = process_of_pid(f.model, pid);
+      ASSERT_NE(process, analysis::kNone) << "no trace of pid " << pid;
+      const uint64_t bytes = expected["copy_bytes"].get<uint64_t>();
+      std::vector<const CopyVerdict*> data;
+      const auto all = copies_in_issue_order(f, process);
+      for (const CopyVerdict* v : all) {
+        if (is_data_copy(f.model.ops[v->op], bytes)) data.push_back(v);
+      }
+      const size_t skip = expected["calibration_copies"].get<size_t>() + expected["warmup"].get<size_t>();
+      const auto& iterations = expected["iterations"];
+      ASSERT_EQ(data.size(), skip + iterations.size()) << "copies of " << bytes << " bytes";
+      if (print_table()) {
+        for (size_t k = 0; k < data.size(); ++k) {
+          std::cout << fmt::format("{:<30} pid {} {:>9} {}\n", scenario, pid,
+                                   k < skip ? fmt::format("setup {}", k) : fmt::format("iter {}", k - skip),
+                                   describe(f, *data[k]));
+        }
+      }
+      for (size_t i = 0; i < iterations.size(); ++i) {
+        const auto& truth = iterations[i];
+        const CopyVerdict& v = *data[skip + i];
+        SCOPED_TRACE(fmt::format("iteration {}: {}", i, describe(f, v)));
+        if (truth["held"].is_null()) continue;  // marginal: the manifest says why
+        const bool held = truth["held"].get<bool>();
+        EXPECT_EQ(v.flagged, held);
+        if (!held || !v.flagged || !truth.contains("cause")) continue;
+        std::vector<std::string> allowed;
+        for (const auto& c : truth["cause"]) allowed.push_back(c.get<std::string>());
+        const std::string got(analysis::cause_id(v.cause));
+        EXPECT_NE(std::find(allowed.begin(), allowed.end(), got), allowed.end()) << "cause " << got;
+        if (truth.contains("blocker") && v.detail != analysis::kNone) {
+          const auto& findings = f.analysis.details[v.detail].findings;
+          ASSERT_FALSE(findings.empty());
+          ASSERT_FALSE(findings.front().blockers.empty()) << "primary cause names no blocker";
+          EXPECT_EQ(findings.front().blockers.front().record.kind, truth["blocker"].get<std::string>());
+        }
+      }
+      if (fixture.value("control", false)) {
+        const auto first_measured = f.model.ops[data[skip]->op].issue_ns;
+        for (const CopyVerdict* v : all) {
+          if (f.model.ops[v->op].issue_ns < first_measured) continue;
+          EXPECT_FALSE(v->flagged) << "control: a copy after the warm-up is flagged: " << describe(f, *v);
+        }
+      }
+    }
+  }
+}
+
+// The default threshold sits above every control copy's held time (the
+// threshold's derivation, see AnalysisOptions::threshold_ns).
+TEST(Fixtures, ThresholdAboveControlCopies) {
+  const auto manifest = read_manifest();
+  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  std::vector<analysis::TimeNs> held;
+  for (const auto& fixture : (*manifest)["fixtures"]) {
+    if (!fixture.value("control", false)) continue;
+    LoadedFixture f;
+    load_fixture(fixture, &f);
+    for (const auto& expected : fixture["processes"]) {
+      const uint32_t process = process_of_pid(f.model, expected["pid"].get<uint32_t>());
+      ASSERT_NE(process, analysis::kNone);
+      const uint64_t bytes = expected["copy_bytes"].get<uint64_t>();
+      const size_t skip = expected["calibration_copies"].get<size_t>() + expected["warmup"].get<size_t>();
+      size_t seen = 0;
+      analysis::TimeNs first_measured = UINT64_MAX;
+      const auto all = copies_in_issue_order(f, process);
+      for (const CopyVerdict* v : all) {
+        if (is_data_copy(f.model.ops[v->op], bytes) && seen++ == skip) {
+          first_measured = f.model.ops[v->op].issue_ns;
+        }
+      }
+      for (const CopyVerdict* v : all) {
+        if (f.model.ops[v->op].issue_ns >= first_measured) held.push_back(v->split.held);
+      }
+    }
+  }
+  ASSERT_FALSE(held.empty());
+  std::sort(held.begin(), held.end());
+  const auto p99 = held[std::min(held.size() - 1, held.size() * 99 / 100)];
+  std::cout << fmt::format("control copies after warm-up: {}, held p99 {:.1f} us, max {:.1f} us\n", held.size(),
+                           p99 / 1e3, held.back() / 1e3);
+  EXPECT_GT(analysis::AnalysisOptions{}.threshold_ns, p99);
 }
 
 }  // namespace
