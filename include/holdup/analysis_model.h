@@ -74,10 +74,17 @@ struct GpuOp {
   OpKind kind = OpKind::kernel;
   uint8_t channel_type = 0;  // proto::ChannelType
   uint8_t copy_kind = 0;     // proto::CopyKind (memcpy only)
-  uint8_t flags = 0;         // kPeer | kDeviceLaunched
+  uint8_t flags = 0;         // kPeer | kDeviceLaunched | kSynchronous | kPageable
 
   static constexpr uint8_t kPeer = 1;
   static constexpr uint8_t kDeviceLaunched = 2;
+  // Copies and memsets: CUPTI's async flag (bit 0) was clear.
+  static constexpr uint8_t kSynchronous = 4;
+  // Source or destination (memset: the memory) is pageable host memory.
+  static constexpr uint8_t kPageable = 8;
+  // A synchronous or pageable copy stages its data on the host inside its
+  // API call: that time is its normal cost, not a hold.
+  bool host_staged() const { return (flags & (kSynchronous | kPageable)) != 0; }
 
   bool is_copy() const { return kind != OpKind::kernel; }
   bool has_issue() const { return api != kNone; }

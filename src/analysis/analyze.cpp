@@ -2,6 +2,7 @@
 // too long, and name the causes that have two agreeing signals.
 
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "causes.h"
 
@@ -55,6 +56,47 @@ FlaggedDetail explain(const Model& model, const AnalysisOptions& options, uint32
 
 }  // namespace
 
+namespace {
+
+// Moves the part of `split`'s stream order spent behind a flagged copy of
+// its own stream, while that copy waited for its start, into held time.
+void pass_on_hold(const Model& model, const std::vector<const CopyVerdict*>& verdict_of_op, Split* split) {
+  const uint32_t pred = split->stream_predecessor;
+  if (pred == kNone || split->stream_order == 0 || !verdict_of_op[pred] || !verdict_of_op[pred]->flagged) return;
+  const CopyVerdict& p = *verdict_of_op[pred];
+  const TimeNs so_begin = split->held_begin_ns - split->dependency - split->stream_order;
+  const TimeNs so_end = so_begin + split->stream_order;
+  // The predecessor's late window: its held part (own or passed on) up to its start.
+  const TimeNs p_late_begin = p.split.held_begin_ns - p.split.inherited;
+  const TimeNs passed = overlap(so_begin, so_end, p_late_begin, model.ops[pred].start_ns);
+  if (passed == 0) return;
+  split->stream_order -= passed;
+  split->held += passed;
+  split->inherited = passed;
+  split->inherited_from = pred;
+}
+
+// The finding of a hold passed on: the predecessor's primary finding, with
+// what joins the two copies first.
+Finding passed_on_finding(const Model& model, const Analysis& a, const CopyVerdict& pred, TimeNs passed) {
+  Finding f;
+  if (pred.detail != kNone && !a.details[pred.detail].findings.empty()) {
+    f = a.details[pred.detail].findings.front();
+  }
+  f.cause = pred.cause;
+  f.explains_ns = passed;
+  Signal s;
+  s.text = fmt::format("the copy queued {} in stream order behind {} of its own stream (correlation id {}), which "
+                       "was itself held ({}) and had not started",
+                       detail::us(passed), model.describe(model.ops[pred.op]), model.ops[pred.op].correlation_id,
+                       cause_id(pred.cause));
+  s.records.push_back(ref_op(model, pred.op));
+  f.signals.insert(f.signals.begin(), std::move(s));
+  return f;
+}
+
+}  // namespace
+
 Analysis analyze(const Model& model, const AnalysisOptions& options) {
   Analysis a;
   a.model = &model;
@@ -65,15 +107,39 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     CopyVerdict v;
     v.op = i;
     v.has_issue = op.has_issue() && op.gpu != kNone && op.start_ns != 0;
-    if (v.has_issue) {
-      v.split = split_copy(model, i, options);
-      v.flagged = v.split.held > options.threshold_ns;
-      if (v.flagged) {
-        v.detail = static_cast<uint32_t>(a.details.size());
-        a.details.push_back(explain(model, options, i, v.split, &v.cause));
-      }
-    }
+    if (v.has_issue) v.split = split_copy(model, i, options);
     a.copies.push_back(v);
+  }
+  // Judge in start order: a copy's stream predecessor is judged before it.
+  std::vector<uint32_t> order(a.copies.size());
+  for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return model.ops[a.copies[x].op].start_ns < model.ops[a.copies[y].op].start_ns;
+  });
+  std::vector<const CopyVerdict*> verdict_of_op(model.ops.size(), nullptr);
+  for (uint32_t k : order) {
+    CopyVerdict& v = a.copies[k];
+    verdict_of_op[v.op] = &v;
+    if (!v.has_issue) continue;
+    pass_on_hold(model, verdict_of_op, &v.split);
+    if (v.split.held <= options.threshold_ns) continue;
+    FlaggedDetail detail;
+    if (v.split.inherited * 2 >= v.split.held) {
+      const CopyVerdict& pred = *verdict_of_op[v.split.inherited_from];
+      v.cause = pred.cause;
+      detail.findings.push_back(passed_on_finding(model, a, pred, v.split.inherited));
+    } else {
+      detail = explain(model, options, v.op, v.split, &v.cause);
+    }
+    // A host-staged copy's time is mostly its own staging: flagged only
+    // when a cause is claimed.
+    if (model.ops[v.op].host_staged() && v.cause == Cause::unknown) {
+      v.cause = Cause::none;
+      continue;
+    }
+    v.flagged = true;
+    v.detail = static_cast<uint32_t>(a.details.size());
+    a.details.push_back(std::move(detail));
   }
   return a;
 }

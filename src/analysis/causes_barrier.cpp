@@ -14,6 +14,11 @@ namespace {
 constexpr int kMaxCandidates = 4096;
 constexpr TimeNs kLockReleaseNs = 200'000;  // call returned this soon after the holder ended
 constexpr size_t kMaxBlockers = 8;
+// Calls before the copy's entry that may still be running when it enters.
+constexpr int kMaxOverlapLookback = 64;
+
+// An op is submitted when its issuing call returns.
+TimeNs submitted_at(const GpuOp& op) { return op.api_end_ns != 0 ? op.api_end_ns : op.issue_ns; }
 
 bool starts_with_any(std::string_view name, std::initializer_list<std::string_view> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(), [&](auto p) { return name.starts_with(p); });
@@ -178,23 +183,30 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   std::optional<Candidate> best;
   std::optional<Candidate> partial;
 
+  // The copy is submitted when its call returns: a barrier call X counts
+  // when the copy's call returned after X started, including an X that
+  // began before the copy's call and was still running when it was entered.
   auto it = std::lower_bound(calls.begin(), calls.end(), copy_call.start_ns,
                              [&](uint32_t i, TimeNs t) { return model.api_calls[i].start_ns < t; });
+  for (int back = 0; it != calls.begin() && back < kMaxOverlapLookback; ++back) --it;
   for (int steps = 0; it != calls.end() && steps < kMaxCandidates; ++it, ++steps) {
     const ApiCall& x = model.api_calls[*it];
     if (x.start_ns >= he) break;
     if (*it == in.copy.api) continue;
+    if (x.end_ns <= copy_call.start_ns) continue;  // over before the copy was issued
     // A call nested in the copy's own call is part of it, not another call.
-    if (x.thread_id == copy_call.thread_id && x.end_ns <= copy_call.end_ns) continue;
+    if (x.thread_id == copy_call.thread_id && x.start_ns >= copy_call.start_ns && x.end_ns <= copy_call.end_ns) {
+      continue;
+    }
     Candidate c;
     c.api = *it;
     c.kind = barrier_kind(model, *it, &c.evidence, &c.records);
     if (c.kind.empty()) continue;
-    // All work submitted to the device before X: when did it drain?
+    // All work submitted (its call returned) before X started: when did it drain?
     for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
       const GpuOp& op = model.ops[o];
       if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
-      if (!op.has_issue() || op.issue_ns >= x.start_ns) return;
+      if (!op.has_issue() || submitted_at(op) > x.start_ns) return;
       if (op.end_ns > c.drained_at) {
         c.drained_at = op.end_ns;
         c.last_op = o;
@@ -219,7 +231,10 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
                              "{} the copy's {}",
                              x_name, x.thread_id, x.correlation_id, c.kind, c.evidence,
-                             x.start_ns < copy_call.end_ns ? "during" : "after", model.name(copy_call.name));
+                             x.start_ns < copy_call.start_ns ? "before and during"
+                             : x.start_ns < copy_call.end_ns ? "during"
+                                                             : "after",
+                             model.name(copy_call.name));
   barrier.records = c.records;
   barrier.records.insert(barrier.records.begin(), ref_api(model, c.api));
   f.signals.push_back(std::move(barrier));
@@ -240,7 +255,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
       const GpuOp& op = model.ops[o];
       if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
-      if (!op.has_issue() || op.issue_ns >= x.start_ns) return;
+      if (!op.has_issue() || submitted_at(op) > x.start_ns) return;
       drained.push_back(make_blocker(model, o, hb, he));
     });
     std::sort(drained.begin(), drained.end(),

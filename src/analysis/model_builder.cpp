@@ -20,6 +20,7 @@ uint64_t positive(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
 
 constexpr uint32_t kMarkerStart = 1u << 1;
 constexpr uint32_t kMarkerEnd = 1u << 2;
+constexpr uint32_t kActivityFlagAsync = 1u << 0;  // CUPTI_ACTIVITY_FLAG_MEMCPY_ASYNC / MEMSET_ASYNC
 
 }  // namespace
 
@@ -138,6 +139,8 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     op.bytes_or_blocks = m.bytes();
     if (m.is_peer()) op.flags |= GpuOp::kPeer;
     if (m.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
+    if ((m.flags() & kActivityFlagAsync) == 0) op.flags |= GpuOp::kSynchronous;
+    if (m.src_kind() == proto::PAGEABLE || m.dst_kind() == proto::PAGEABLE) op.flags |= GpuOp::kPageable;
     model_.ops.push_back(op);
   }
   for (const auto& m : chunk.memset()) {
@@ -155,6 +158,8 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     op.graph_id = m.graph_id();
     op.bytes_or_blocks = m.bytes();
     if (m.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
+    if ((m.flags() & kActivityFlagAsync) == 0) op.flags |= GpuOp::kSynchronous;
+    if (m.memory_kind() == proto::PAGEABLE) op.flags |= GpuOp::kPageable;
     model_.ops.push_back(op);
   }
   for (const auto& a : chunk.api()) {

@@ -64,7 +64,9 @@ Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& opti
   const TimeNs issue = op.issue_ns;
   const TimeNs start = std::max(op.start_ns, issue);
   s.issue_to_start = start - issue;
-  s.normal_api_ns = normal_api_cost(model, call, options);
+  // Host-staged copies (synchronous, pageable) spend their call staging
+  // data: the call up to the GPU start is their cost.
+  s.normal_api_ns = op.host_staged() ? call.duration() : normal_api_cost(model, call, options);
   s.api = std::min({call.duration(), s.normal_api_ns, s.issue_to_start});
   TimeNs t = issue + s.api;
 
