@@ -15,7 +15,7 @@ namespace holdup::report {
 
 struct CommonOptions {
   std::vector<std::string> traces;
-  double threshold_us = 50.0;
+  double threshold_us = analysis::AnalysisOptions::kDefaultThresholdNs / 1000.0;
   Filters filters;
 };
 

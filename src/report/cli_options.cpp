@@ -2,12 +2,17 @@
 
 #include "holdup/report_cli.h"
 
+#include <fmt/format.h>
+
 namespace holdup::report {
 
 void add_common_options(CLI::App* verb, CommonOptions* o) {
   verb->add_option("traces", o->traces, "Trace files, or directories of *.trace files")->required();
   verb->add_option("--threshold-us", o->threshold_us,
-                   "Flag a copy held longer than this (microseconds; default 50)")
+                   fmt::format("Flag a copy held longer than this (microseconds; default {:.0f}, from the H100 "
+                               "control runs: p99 {:.1f} us + margin)",
+                               analysis::AnalysisOptions::kDefaultThresholdNs / 1e3,
+                               analysis::AnalysisOptions::kControlHeldP99Ns / 1e3))
       ->check(CLI::NonNegativeNumber);
   auto& f = o->filters;
   verb->add_option("--pid", f.pids, "Only copies of these processes")->delimiter(',');

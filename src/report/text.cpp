@@ -96,10 +96,16 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
   const analysis::Model& model = *a.model;
   const Summary s = summarize(a, selection, options.top);
   std::string out;
-  out += fmt::format("holdup report: {} process{}, {} GPU{}, {} cop{}, {} flagged (held > {})\n",
-                     model.processes.size(), model.processes.size() == 1 ? "" : "es", model.gpus.size(),
-                     model.gpus.size() == 1 ? "" : "s", s.copies, s.copies == 1 ? "y" : "ies", s.flagged,
-                     format_duration(a.options.threshold_ns));
+  out += fmt::format("holdup report: {} process{}, {} GPU{}, {} cop{}, {} flagged\n", model.processes.size(),
+                     model.processes.size() == 1 ? "" : "es", model.gpus.size(), model.gpus.size() == 1 ? "" : "s",
+                     s.copies, s.copies == 1 ? "y" : "ies", s.flagged);
+  if (a.options.threshold_ns == analysis::AnalysisOptions::kDefaultThresholdNs) {
+    out += fmt::format("flagged: held > {} (threshold from H100 controls: p99 {} + margin)\n",
+                       format_duration(a.options.threshold_ns),
+                       format_duration(analysis::AnalysisOptions::kControlHeldP99Ns));
+  } else {
+    out += fmt::format("flagged: held > {} (--threshold-us)\n", format_duration(a.options.threshold_ns));
+  }
   if (s.without_issue) {
     out += fmt::format("  {} cop{} without an API record (issue time unknown): not explained\n", s.without_issue,
                        s.without_issue == 1 ? "y" : "ies");

@@ -60,7 +60,10 @@ struct Fixture {
 TEST(Report, TextNamesVerdictBlockersAndRemedy) {
   Fixture fx(seed_trace());
   const std::string text = report::render_text(fx.analysis, fx.select(), {});
-  EXPECT_NE(text.find("2 copies, 1 flagged (held > 50 us)"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 copies, 1 flagged\nflagged: held > 100 us (threshold from H100 controls: p99 45.3 us + "
+                      "margin)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("device-wide-barrier"), std::string::npos);
   EXPECT_NE(text.find("cudaLaunchKernel"), std::string::npos);
   EXPECT_NE(text.find("kernel k1"), std::string::npos);
