@@ -14,8 +14,8 @@ namespace {
 constexpr int kMaxCandidates = 4096;
 constexpr TimeNs kLockReleaseNs = 200'000;  // call returned this soon after the holder ended
 constexpr size_t kMaxBlockers = 8;
-// Calls before the copy's entry that may still be running when it enters.
-constexpr int kMaxOverlapLookback = 64;
+// Calls before the copy's entry whose barrier may still be pending.
+constexpr int kMaxOverlapLookback = 256;
 
 // An op is submitted when its issuing call returns.
 TimeNs submitted_at(const GpuOp& op) { return op.api_end_ns != 0 ? op.api_end_ns : op.issue_ns; }
@@ -185,7 +185,8 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
 
   // The copy is submitted when its call returns: a barrier call X counts
   // when the copy's call returned after X started, including an X that
-  // began before the copy's call and was still running when it was entered.
+  // began before the copy's call (running, or done on the host while the
+  // device had not yet drained the work submitted before it).
   auto it = std::lower_bound(calls.begin(), calls.end(), copy_call.start_ns,
                              [&](uint32_t i, TimeNs t) { return model.api_calls[i].start_ns < t; });
   for (int back = 0; it != calls.begin() && back < kMaxOverlapLookback; ++back) --it;
@@ -193,7 +194,8 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     const ApiCall& x = model.api_calls[*it];
     if (x.start_ns >= he) break;
     if (*it == in.copy.api) continue;
-    if (x.end_ns <= copy_call.start_ns) continue;  // over before the copy was issued
+    // A barrier that returned before the copy's call began still holds the
+    // copy while the work submitted before it has not drained (checked below).
     // A call nested in the copy's own call is part of it, not another call.
     if (x.thread_id == copy_call.thread_id && x.start_ns >= copy_call.start_ns && x.end_ns <= copy_call.end_ns) {
       continue;

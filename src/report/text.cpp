@@ -100,9 +100,9 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
                      model.processes.size() == 1 ? "" : "es", model.gpus.size(), model.gpus.size() == 1 ? "" : "s",
                      s.copies, s.copies == 1 ? "y" : "ies", s.flagged);
   if (a.options.threshold_ns == analysis::AnalysisOptions::kDefaultThresholdNs) {
-    out += fmt::format("flagged: held > {} (threshold from H100 controls: p99 {} + margin)\n",
+    out += fmt::format("flagged: held > {} (threshold from H100 controls: p99 {:.1f} us + margin)\n",
                        format_duration(a.options.threshold_ns),
-                       format_duration(analysis::AnalysisOptions::kControlHeldP99Ns));
+                       analysis::AnalysisOptions::kControlHeldP99Ns / 1e3);
   } else {
     out += fmt::format("flagged: held > {} (--threshold-us)\n", format_duration(a.options.threshold_ns));
   }
