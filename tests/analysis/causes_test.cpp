@@ -249,6 +249,36 @@ TEST(Causes, BarrierViaLazyFunctionLoad) {
   EXPECT_NE(f.remedy.find("k2"), std::string::npos);
 }
 
+// The H100 seed pattern: Kernel2's first launch on thread 1 starts before
+// the proxy's copy call and loads the function while the copy's call is in
+// flight; the copy's call returns right after the load, so the copy is
+// submitted after the barrier and waits for k0 and k1 (submitted before it).
+TEST(Causes, BarrierOverlappingTheCopysCall) {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  t.kernel("k0", 100, 1100, kComputeStream, 2, t.launch(90, 95));
+  t.kernel("k1", 1100, 2100, kComputeStream, 2, t.launch(150, 155));
+  const uint32_t k2 = t.launch(195, 260);
+  t.overhead(proto::LAZY_FUNCTION_LOADING, 200, 255, k2, 1);
+  t.kernel("k2", 2100, 3100, kComputeStream, 2, k2);
+  const uint32_t copy = t.api("cudaMemcpyAsync", 198, 262, 2, 20);
+  t.memcpy(proto::DTOD, 2110, 2200, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, copy);
+  auto model = build_model({{t.chunk()}});
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, 20);
+  expect_split(v, us(5), 0, 0, us(1907), us(59));
+  ASSERT_TRUE(v.flagged);
+  EXPECT_EQ(v.cause, Cause::device_barrier);
+  const auto& f = primary(a, v);
+  EXPECT_TRUE(f.claimed);
+  ASSERT_GE(f.blockers.size(), 3u);
+  EXPECT_EQ(f.blockers[0].record.kind, "api");
+  EXPECT_EQ(f.blockers[0].record.name, "cudaLaunchKernel");
+  EXPECT_EQ(f.blockers[1].record.name, "k1");
+  EXPECT_NE(f.signals[0].text.find("before and during"), std::string::npos) << f.signals[0].text;
+  EXPECT_NE(f.signals[1].text.find("started 10 us after"), std::string::npos) << f.signals[1].text;
+}
+
 TEST(Causes, BarrierViaCudaMalloc) {
   auto t = barrier_scenario(false);
   auto model = build_model({{t.chunk()}});
