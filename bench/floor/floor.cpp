@@ -225,8 +225,8 @@ int initialize() {
   size_t per_thread_size = sizeof per_thread;
   count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
   count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
-  cuptiActivityEnableLatencyTimestamps(1);            // optional in holdup too
-  cuptiActivityEnableCudaEventDeviceTimestamps(1);    // optional in holdup too
+  cuptiActivityEnableLatencyTimestamps(config.latency_timestamps ? 1 : 0);  // as holdup
+  cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);  // as holdup
   count(cuptiEnableDomain(1, f.subscriber, CUPTI_CB_DOMAIN_RESOURCE));
   for (CUpti_CallbackId cbid : kLaunchCbids) count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
   for (CUpti_CallbackId cbid : kRuntimeCbids)

@@ -384,11 +384,12 @@ int initialize(const Config& config) {
     g_layer->set_active(false);
 
   // Optional timestamps: quietly noted when unavailable.
-  if (CUptiResult r = cuptiActivityEnableLatencyTimestamps(1); r != CUPTI_SUCCESS)
+  if (CUptiResult r = cuptiActivityEnableLatencyTimestamps(config.latency_timestamps ? 1 : 0); r != CUPTI_SUCCESS)
     recorder->add_note({NoteItem::kInfo, 0, "latency-timestamps-unavailable",
                         fmt::format("cuptiActivityEnableLatencyTimestamps: {}; kernel queued/submitted are 0",
                                     result_text(r))});
-  if (CUptiResult r = cuptiActivityEnableCudaEventDeviceTimestamps(1); r != CUPTI_SUCCESS)
+  if (CUptiResult r = cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
+      r != CUPTI_SUCCESS)
     recorder->add_note({NoteItem::kInfo, 0, "event-device-timestamps-unavailable",
                         fmt::format("cuptiActivityEnableCudaEventDeviceTimestamps: {}", result_text(r))});
 

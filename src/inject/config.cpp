@@ -150,6 +150,8 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   config.size_cap_bytes = cap_mb * 1024 * 1024;
   p.boolean("HOLDUP_PROFILER_API", config.profiler_api_range);
   p.text("HOLDUP_DUMP_RAW_DIR", config.dump_raw_dir);
+  p.boolean("HOLDUP_LATENCY_TIMESTAMPS", config.latency_timestamps);
+  p.boolean("HOLDUP_EVENT_DEVICE_TIMESTAMPS", config.event_device_timestamps);
   return config;
 }
 

@@ -65,6 +65,11 @@ struct Config {
   bool profiler_api_range = false;
   // Debug: append every completed CUPTI buffer to a raw dump in this dir.
   std::string dump_raw_dir;
+  // cuptiActivityEnableLatencyTimestamps (kernel queued/submitted).
+  bool latency_timestamps = true;
+  // cuptiActivityEnableCudaEventDeviceTimestamps (when an event fired on
+  // the GPU).
+  bool event_device_timestamps = true;
 
   bool kind_enabled(RecordedKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
 };
