@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# Which CUPTI setting slows the launch-bound bench? (GPU machine)
+# Which CUPTI setting slows or stalls the launch-bound bench? (GPU machine)
 #   scripts/launch-bisect.sh BUILD_DIR
-B=$(realpath "$1"); LIB=$B/src/inject/libholdup.so; BENCH=$B/bench/holdup-bench-launch
-run() {  # label threads env...
-  local label=$1 threads=$2; shift 2
-  local t0=$(date +%s.%N)
-  out=$(cd /tmp && env "$@" timeout 25 "$BENCH" --threads "$threads" --seconds 0.5 2>/dev/null)
-  local rc=$? t1=$(date +%s.%N)
-  printf '%-40s thr=%s rc=%-3s wall=%6.2fs %s\n' "$label" "$threads" "$rc" "$(echo "$t1 - $t0" | bc)" \
-    "$(echo "$out" | grep -o '"ops_per_s":[0-9.]*')"
+B=$(realpath "$1"); LIB=$B/src/inject/libholdup.so; FLOOR=$B/bench/floor/libholdup_floor.so
+BENCH=$B/bench/holdup-bench-launch
+run() {  # label threads seconds env...
+  local label=$1 threads=$2 secs=$3; shift 3
+  local t0=$(date +%s%N)
+  out=$(cd /tmp && env "$@" timeout 20 "$BENCH" --threads "$threads" --seconds "$secs" 2>/tmp/bisect.err)
+  local rc=$? t1=$(date +%s%N)
+  printf '%-34s thr=%s s=%-4s rc=%-3s wall=%6d ms %s %s\n' "$label" "$threads" "$secs" "$rc" $(((t1 - t0) / 1000000)) \
+    "$(echo "$out" | grep -o '"ops_per_s":[0-9]*')" "$(grep -m1 -o 'holdup.*' /tmp/bisect.err | head -c 120)"
   rm -f /tmp/holdup-*.trace
 }
-for thr in 1 4; do
-  run alone $thr X=1
-  run holdup $thr CUDA_INJECTION64_PATH=$LIB
-  run "holdup -CUDA_EVENT" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-CUDA_EVENT
-  run "holdup event-ts=0" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_EVENT_DEVICE_TIMESTAMPS=0
-  run "holdup latency-ts=0" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_LATENCY_TIMESTAMPS=0
-  run "holdup -SYNCHRONIZATION" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-SYNCHRONIZATION
-  run "holdup per-thread" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_PER_THREAD_BUFFERS=1
-  run "holdup -MEMCPY" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-MEMCPY
-  run "holdup -DRIVER,-RUNTIME" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-DRIVER,-RUNTIME
-  run "holdup -OVERHEAD" $thr CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-OVERHEAD
+for s in 1 2 3; do
+  run alone 4 $s X=1
+  run holdup 4 $s CUDA_INJECTION64_PATH=$LIB
+  run floor 4 $s CUDA_INJECTION64_PATH=$FLOOR
 done
+run "holdup flush 60s" 4 3 CUDA_INJECTION64_PATH=$LIB HOLDUP_FLUSH_MS=60000
+run "floor flush 60s" 4 3 CUDA_INJECTION64_PATH=$FLOOR HOLDUP_FLUSH_MS=60000
+run "holdup 1 thread" 1 3 CUDA_INJECTION64_PATH=$LIB
+run "holdup -CUDA_EVENT" 4 3 CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-CUDA_EVENT
+run "holdup -RUNTIME,-DRIVER" 4 3 CUDA_INJECTION64_PATH=$LIB HOLDUP_KINDS=-RUNTIME,-DRIVER
+run "holdup buffers 64x1MiB" 4 3 CUDA_INJECTION64_PATH=$LIB HOLDUP_BUFFER_KB=1024 HOLDUP_BUFFER_COUNT=64
