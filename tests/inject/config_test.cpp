@@ -31,6 +31,8 @@ TEST(Config, DefaultsWhenUnset) {
   EXPECT_FALSE(c.profiler_api_range);
   EXPECT_TRUE(c.output_dir.empty());
   EXPECT_TRUE(c.dump_raw_dir.empty());
+  EXPECT_TRUE(c.latency_timestamps);
+  EXPECT_FALSE(c.event_device_timestamps) << "stalled event-heavy apps on the H100";
 }
 
 TEST(Config, ValidValues) {
@@ -46,7 +48,9 @@ TEST(Config, ValidValues) {
                     {"HOLDUP_DURATION_MS", "1000"},
                     {"HOLDUP_SIZE_CAP_MB", "2"},
                     {"HOLDUP_PROFILER_API", "1"},
-                    {"HOLDUP_DUMP_RAW_DIR", "/tmp/raw"}},
+                    {"HOLDUP_DUMP_RAW_DIR", "/tmp/raw"},
+                    {"HOLDUP_LATENCY_TIMESTAMPS", "0"},
+                    {"HOLDUP_EVENT_DEVICE_TIMESTAMPS", "1"}},
                    &warnings);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   EXPECT_EQ(c.output_dir, "/tmp/x");
@@ -63,6 +67,8 @@ TEST(Config, ValidValues) {
   EXPECT_EQ(c.size_cap_bytes, 2u * 1024 * 1024);
   EXPECT_TRUE(c.profiler_api_range);
   EXPECT_EQ(c.dump_raw_dir, "/tmp/raw");
+  EXPECT_FALSE(c.latency_timestamps);
+  EXPECT_TRUE(c.event_device_timestamps);
 }
 
 TEST(Config, EachBadValueGivesOneWarningAndTheDefault) {
