@@ -21,6 +21,7 @@
 // named.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,15 @@ struct AnalysisOptions {
   // normal cost: the normal cost is capped at normal_cost_cap_ns.
   uint32_t min_calls_for_median = 3;
   TimeNs normal_cost_cap_ns = 50'000;
+  // Keep every flagged copy's findings (evidence text and records) in
+  // Analysis::details. A report shows only the worst few: with false,
+  // details stay empty (CopyVerdict::detail == kNone) and detail_of()
+  // builds them for the copies shown, so memory does not grow with the
+  // number of flagged copies. Verdicts (flagged, cause, split) are the same.
+  bool keep_details = true;
+  // Called now and then while copies are judged (copies judged, copies in
+  // all); for a progress line on long runs. Never called with a lock held.
+  std::function<void(uint64_t done, uint64_t total)> on_progress;
 };
 
 struct Split {
@@ -168,6 +178,10 @@ struct Analysis {
 
 // Analyses every copy in the model.
 Analysis analyze(const Model& model, const AnalysisOptions& options = {});
+
+// The findings of a.copies[copy] (empty for a copy not flagged): the kept
+// ones, or, without keep_details, the same findings built now.
+FlaggedDetail detail_of(const Analysis& a, uint32_t copy);
 
 // A description of a record for verdicts.
 RecordRef ref_op(const Model& model, uint32_t op);

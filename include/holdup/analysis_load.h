@@ -1,6 +1,8 @@
 #pragma once
 // Loading traces into a Model: files, or directories of *.trace files.
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,13 @@ struct LoadOptions {
   // Drop each process's command line (the fixture test does, so that no
   // verdict can depend on a scenario name in argv).
   bool strip_command_line = false;
+  // Called after every chunk, for a progress line on long runs.
+  struct Progress {
+    uint64_t records = 0;      // records read so far, all files
+    uint64_t bytes_read = 0;   // bytes consumed so far, all files
+    uint64_t bytes_total = 0;  // size of all files (0: unknown)
+  };
+  std::function<void(const Progress&)> on_progress;
 };
 
 // Files named by `paths`; a directory stands for its *.trace files (sorted,

@@ -229,6 +229,9 @@ struct Process {
   // API name -> its median duration in this process ("normal cost").
   std::unordered_map<uint32_t, TimeNs> api_median_ns;
   std::unordered_map<uint32_t, uint32_t> api_name_count;
+  // The longest API call: walks back over api_by_start stop where no
+  // earlier-started call can still be running.
+  TimeNs max_api_duration_ns = 0;
 };
 
 // A physical GPU: all (process, device) pairs with the same uuid.

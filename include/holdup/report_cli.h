@@ -17,6 +17,10 @@ struct CommonOptions {
   std::vector<std::string> traces;
   double threshold_us = analysis::AnalysisOptions::kDefaultThresholdNs / 1000.0;
   Filters filters;
+  // A progress line on `err` for long runs (the verbs set it; left off in
+  // tests): after 2 s, redrawn in place when stderr is a terminal.
+  bool progress = false;
+  bool progress_terminal = false;
 };
 
 // Adds TRACE|DIR... and --pid --device --stream --nvtx --from-us --to-us

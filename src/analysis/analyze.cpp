@@ -21,8 +21,8 @@ constexpr Detector kDetectors[] = {
 };
 
 FlaggedDetail explain(const Model& model, const AnalysisOptions& options, uint32_t op, const Split& split,
-                      Cause* primary) {
-  const detail::CauseInput input{model, options, op, model.ops[op], split};
+                      Cause* primary, detail::BarrierKinds* barrier_kinds = nullptr) {
+  const detail::CauseInput input{model, options, op, model.ops[op], split, barrier_kinds};
   std::vector<Finding> findings;
   for (Detector detect : kDetectors) {
     if (auto f = detect(input)) findings.push_back(std::move(*f));
@@ -60,10 +60,13 @@ namespace {
 
 // Moves the part of `split`'s stream order spent behind a flagged copy of
 // its own stream, while that copy waited for its start, into held time.
-void pass_on_hold(const Model& model, const std::vector<const CopyVerdict*>& verdict_of_op, Split* split) {
+template <typename VerdictOfOp>
+void pass_on_hold(const Model& model, const VerdictOfOp& verdict_of_op, Split* split) {
   const uint32_t pred = split->stream_predecessor;
-  if (pred == kNone || split->stream_order == 0 || !verdict_of_op[pred] || !verdict_of_op[pred]->flagged) return;
-  const CopyVerdict& p = *verdict_of_op[pred];
+  if (pred == kNone || split->stream_order == 0) return;
+  const CopyVerdict* found = verdict_of_op(pred);
+  if (!found || !found->flagged) return;
+  const CopyVerdict& p = *found;
   const TimeNs so_begin = split->held_begin_ns - split->dependency - split->stream_order;
   const TimeNs so_end = so_begin + split->stream_order;
   // The predecessor's late window: its held part (own or passed on) up to its start.
@@ -101,6 +104,10 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
   Analysis a;
   a.model = &model;
   a.options = options;
+  a.options.on_progress = nullptr;  // not kept past this call
+  uint64_t copy_count = 0;
+  for (const GpuOp& op : model.ops) copy_count += op.is_copy() ? 1 : 0;
+  a.copies.reserve(copy_count);
   for (uint32_t i = 0; i < model.ops.size(); ++i) {
     const GpuOp& op = model.ops[i];
     if (!op.is_copy()) continue;
@@ -116,20 +123,27 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
   std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
     return model.ops[a.copies[x].op].start_ns < model.ops[a.copies[y].op].start_ns;
   });
-  std::vector<const CopyVerdict*> verdict_of_op(model.ops.size(), nullptr);
+  // Copies are in op order: the verdict of an op is found by binary search.
+  const auto verdict_of_op = [&a](uint32_t op) -> const CopyVerdict* {
+    auto it = std::lower_bound(a.copies.begin(), a.copies.end(), op,
+                               [](const CopyVerdict& v, uint32_t o) { return v.op < o; });
+    return it != a.copies.end() && it->op == op ? &*it : nullptr;
+  };
+  detail::BarrierKinds barrier_kinds;  // one byte per API call, asked of many copies
+  uint64_t done = 0;
   for (uint32_t k : order) {
+    if (options.on_progress && (++done & 0xFFFF) == 0) options.on_progress(done, order.size());
     CopyVerdict& v = a.copies[k];
-    verdict_of_op[v.op] = &v;
     if (!v.has_issue) continue;
     pass_on_hold(model, verdict_of_op, &v.split);
     if (v.split.held <= options.threshold_ns) continue;
     FlaggedDetail detail;
     if (v.split.inherited * 2 >= v.split.held) {
-      const CopyVerdict& pred = *verdict_of_op[v.split.inherited_from];
+      const CopyVerdict& pred = *verdict_of_op(v.split.inherited_from);
       v.cause = pred.cause;
-      detail.findings.push_back(passed_on_finding(model, a, pred, v.split.inherited));
+      if (options.keep_details) detail.findings.push_back(passed_on_finding(model, a, pred, v.split.inherited));
     } else {
-      detail = explain(model, options, v.op, v.split, &v.cause);
+      detail = explain(model, options, v.op, v.split, &v.cause, &barrier_kinds);
     }
     // A host-staged copy's time is mostly its own staging: flagged only
     // when a cause is claimed.
@@ -138,10 +152,50 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
       continue;
     }
     v.flagged = true;
+    if (!options.keep_details) continue;
     v.detail = static_cast<uint32_t>(a.details.size());
     a.details.push_back(std::move(detail));
   }
+  if (options.on_progress) options.on_progress(order.size(), order.size());
   return a;
+}
+
+FlaggedDetail detail_of(const Analysis& a, uint32_t copy) {
+  const CopyVerdict& v = a.copies[copy];
+  if (v.detail != kNone) return a.details[v.detail];
+  if (!v.flagged) return {};
+  const Model& model = *a.model;
+  // A hold passed on in stream order: the chain of copies it was passed
+  // along, back to the one whose own causes explain it.
+  std::vector<uint32_t> chain{copy};
+  while (true) {
+    const CopyVerdict& c = a.copies[chain.back()];
+    if (c.split.inherited * 2 < c.split.held || c.split.inherited_from == kNone) break;
+    auto it = std::lower_bound(a.copies.begin(), a.copies.end(), c.split.inherited_from,
+                               [](const CopyVerdict& x, uint32_t o) { return x.op < o; });
+    if (it == a.copies.end() || it->op != c.split.inherited_from) break;
+    chain.push_back(static_cast<uint32_t>(it - a.copies.begin()));
+  }
+  FlaggedDetail detail;
+  const CopyVerdict& root = a.copies[chain.back()];
+  if (root.split.inherited * 2 < root.split.held) {
+    Cause ignored = Cause::none;
+    detail = explain(model, a.options, root.op, root.split, &ignored);
+  }
+  // Walk forward: each copy's finding is its predecessor's primary one with
+  // what joins the two prepended (as analyze() builds it).
+  for (size_t i = chain.size() - 1; i > 0; --i) {
+    const CopyVerdict& pred = a.copies[chain[i]];
+    const CopyVerdict& next = a.copies[chain[i - 1]];
+    Analysis single;  // passed_on_finding reads the predecessor's kept detail
+    single.details.push_back(std::move(detail));
+    CopyVerdict pred_with_detail = pred;
+    pred_with_detail.detail = 0;
+    FlaggedDetail passed;
+    passed.findings.push_back(passed_on_finding(model, single, pred_with_detail, next.split.inherited));
+    detail = std::move(passed);
+  }
+  return detail;
 }
 
 }  // namespace holdup::analysis

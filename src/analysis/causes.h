@@ -6,10 +6,19 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "holdup/analysis.h"
 
 namespace holdup::analysis::detail {
+
+// barrier_kind() without its evidence, remembered per API call: the
+// barrier and host-lock detectors ask it of the same calls for many
+// copies. 0: not yet asked; else 1 + index into kBarrierKinds (0: none).
+struct BarrierKinds {
+  std::vector<uint8_t> of_api;
+};
 
 struct CauseInput {
   const Model& model;
@@ -17,6 +26,7 @@ struct CauseInput {
   uint32_t op;
   const GpuOp& copy;
   const Split& split;
+  BarrierKinds* barrier_kinds = nullptr;  // optional cache
   // The held window: [split.held_begin_ns, copy start).
   TimeNs held_begin() const { return split.held_begin_ns; }
   TimeNs held_end() const { return std::max(copy.start_ns, copy.issue_ns); }
@@ -41,6 +51,9 @@ void for_each_op_overlapping(const Model& model, uint32_t gpu, TimeNs t0, TimeNs
 // "synchronize".
 std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence,
                          std::vector<RecordRef>* records);
+
+// barrier_kind(model, api, nullptr, nullptr), through `cache` when given.
+std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache);
 
 // API name without the _ptsz/_ptds and _vN suffixes.
 std::string_view base_api_name(std::string_view name);

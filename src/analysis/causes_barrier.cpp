@@ -163,6 +163,23 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
   return kind;
 }
 
+std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache) {
+  static constexpr std::array<std::string_view, 6> kinds = {"",          "lazy-function-load", "module-load",
+                                                            "allocation", "set-limit",          "synchronize"};
+  const auto compute = [&]() -> uint8_t {
+    const std::string kind = barrier_kind(model, api, nullptr, nullptr);
+    for (uint8_t i = 0; i < kinds.size(); ++i) {
+      if (kinds[i] == kind) return i;
+    }
+    return 0;  // a kind this list lacks would be a bug: treated as none
+  };
+  if (!cache) return kinds[compute()];
+  if (cache->of_api.size() != model.api_calls.size()) cache->of_api.assign(model.api_calls.size(), 0);
+  uint8_t& slot = cache->of_api[api];
+  if (slot == 0) slot = static_cast<uint8_t>(1 + compute());
+  return kinds[slot - 1];
+}
+
 std::optional<Finding> find_device_barrier(const CauseInput& in) {
   const Model& model = in.model;
   const TimeNs hb = in.held_begin();
@@ -200,10 +217,10 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     if (x.thread_id == copy_call.thread_id && x.start_ns >= copy_call.start_ns && x.end_ns <= copy_call.end_ns) {
       continue;
     }
+    // The kind alone (cached) first; the evidence only for the call chosen.
+    if (barrier_kind_of(model, *it, in.barrier_kinds).empty()) continue;
     Candidate c;
     c.api = *it;
-    c.kind = barrier_kind(model, *it, &c.evidence, &c.records);
-    if (c.kind.empty()) continue;
     // All work submitted (its call returned) before X started: when did it drain?
     for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
       const GpuOp& op = model.ops[o];
@@ -227,6 +244,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   f.cause = Cause::device_barrier;
   f.claimed = best.has_value();
   Candidate& c = best ? *best : *partial;
+  c.kind = barrier_kind(model, c.api, &c.evidence, &c.records);
   const ApiCall& x = model.api_calls[c.api];
   const std::string x_name(model.name(x.name));
   Signal barrier;
@@ -308,22 +326,22 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
   const auto& calls = process.api_by_start;
   auto it = std::upper_bound(calls.begin(), calls.end(), call.end_ns,
                              [&](TimeNs t, uint32_t i) { return t < model.api_calls[i].start_ns; });
+  // A holder ends inside the call, at most kLockReleaseNs before it
+  // returns: calls that started too early to last that long are skipped.
+  const TimeNs earliest_end = std::max(call.start_ns + 1, call.end_ns > kLockReleaseNs ? call.end_ns - kLockReleaseNs : 0);
   for (int steps = 0; it != calls.begin() && steps < kMaxCandidates; ++steps) {
     --it;
     const ApiCall& other = model.api_calls[*it];
+    if (other.start_ns + process.max_api_duration_ns < earliest_end) break;
     if (other.thread_id == call.thread_id || overlap(other.start_ns, other.end_ns, call.start_ns, call.end_ns) == 0) {
       continue;
     }
     if (other.end_ns > call.end_ns || call.end_ns - other.end_ns > kLockReleaseNs) continue;
-    std::string evidence;
-    std::string kind = barrier_kind(model, *it, &evidence, nullptr);
-    if (kind.empty()) continue;
-    if (holder == kNone || other.end_ns > model.api_calls[holder].end_ns) {
-      holder = *it;
-      holder_kind = kind;
-      holder_evidence = evidence;
-    }
+    if (barrier_kind_of(model, *it, in.barrier_kinds).empty()) continue;
+    if (holder == kNone || other.end_ns > model.api_calls[holder].end_ns) holder = *it;
   }
+  // The evidence only for the holder chosen.
+  if (holder != kNone) holder_kind = barrier_kind(model, holder, &holder_evidence, nullptr);
   if (!long_call && holder == kNone) return std::nullopt;
 
   Finding f;

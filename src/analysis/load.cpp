@@ -9,6 +9,14 @@
 
 namespace holdup::analysis {
 
+namespace {
+uint64_t chunk_records(const proto::Chunk& c) {
+  return c.kernel_size() + c.memcpy_size() + c.memset_size() + c.api_size() + c.synchronization_size() +
+         c.cuda_event_size() + c.stream_size() + c.device_size() + c.context_size() + c.overhead_size() +
+         c.marker_size() + c.thread_name_size() + c.launch_size() + c.module_size() + c.object_name_size();
+}
+}  // namespace
+
 std::vector<std::string> expand_trace_paths(const std::vector<std::string>& paths, std::vector<std::string>* errors) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
@@ -41,6 +49,15 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
   const auto files = expand_trace_paths(paths, errors);
   ModelBuilder builder;
   proto::Chunk chunk;
+  LoadOptions::Progress progress;
+  if (options.on_progress) {
+    for (const auto& file : files) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(file, ec);
+      if (!ec) progress.bytes_total += size;
+    }
+  }
+  uint64_t bytes_before = 0;  // of the files already read
   for (const auto& file : files) {
     std::string error;
     auto reader = TraceReader::open(file, &error);
@@ -49,8 +66,16 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
       continue;
     }
     builder.begin_trace(file);
-    while (reader->next(&chunk)) builder.add_chunk(chunk);
+    while (reader->next(&chunk)) {
+      builder.add_chunk(chunk);
+      if (options.on_progress) {
+        progress.records += chunk_records(chunk);
+        progress.bytes_read = bytes_before + reader->status().bytes;
+        options.on_progress(progress);
+      }
+    }
     const auto& status = reader->status();
+    bytes_before += status.bytes + status.torn_bytes;
     TraceInputStatus input;
     input.chunks = status.chunks;
     input.bytes = status.bytes;

@@ -383,7 +383,10 @@ Model ModelBuilder::finish() {
     for (auto& [thread, calls] : process.api_by_thread) std::sort(calls.begin(), calls.end(), by_start);
     std::sort(process.api_by_start.begin(), process.api_by_start.end(), by_start);
     std::unordered_map<uint32_t, std::vector<TimeNs>> durations;
-    for (uint32_t i : process.api_by_start) durations[m.api_calls[i].name].push_back(m.api_calls[i].duration());
+    for (uint32_t i : process.api_by_start) {
+      durations[m.api_calls[i].name].push_back(m.api_calls[i].duration());
+      process.max_api_duration_ns = std::max(process.max_api_duration_ns, m.api_calls[i].duration());
+    }
     for (auto& [name, d] : durations) {
       auto mid = d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2);
       std::nth_element(d.begin(), mid, d.end());

@@ -1,26 +1,42 @@
 // `holdup report` and `holdup check` as functions (the verbs in
 // tools/holdup only parse the command line), so tests run them directly.
 
+#include <memory>
 #include <ostream>
+#include <string_view>
 
 #include "holdup/analysis_load.h"
 #include "holdup/report_cli.h"
+#include "holdup/report_progress.h"
 
 namespace holdup::report {
 
 namespace {
 
 // Loads and analyses; false (with errors printed) when an input is unreadable.
-bool load_and_select(const CommonOptions& options, analysis::Model* model, analysis::Analysis* analysis,
-                     std::vector<uint32_t>* selection, std::ostream& err) {
+// Findings are not kept per flagged copy: a report builds those of the few
+// copies it shows (analysis::detail_of), so memory stays with the model.
+bool load_and_select(const CommonOptions& options, std::string_view verb, analysis::Model* model,
+                     analysis::Analysis* analysis, std::vector<uint32_t>* selection, std::ostream& err) {
+  std::unique_ptr<ProgressLine> progress;
+  if (options.progress) progress = std::make_unique<ProgressLine>(err, verb, options.progress_terminal);
   std::vector<std::string> errors;
-  const bool ok = analysis::load_traces(options.traces, model, &errors, {});
+  analysis::LoadOptions load;
+  if (progress) {
+    load.on_progress = [&](const analysis::LoadOptions::Progress& p) {
+      progress->reading(p.records, p.bytes_read, p.bytes_total);
+    };
+  }
+  const bool ok = analysis::load_traces(options.traces, model, &errors, load);
   for (const auto& e : errors) err << "holdup: " << e << "\n";
   if (!ok) {
     if (errors.empty()) err << "holdup: no trace could be read\n";
     return false;
   }
-  *analysis = analysis::analyze(*model, analysis_options(options));
+  auto judging = analysis_options(options);
+  judging.keep_details = false;
+  if (progress) judging.on_progress = [&](uint64_t done, uint64_t total) { progress->analysing(done, total); };
+  *analysis = analysis::analyze(*model, judging);
   std::string error;
   *selection = select_copies(*analysis, options.filters, &error);
   if (!error.empty()) {
@@ -37,7 +53,7 @@ int run_report(const CommonOptions& options, size_t top, bool json, bool histogr
   analysis::Model model;
   analysis::Analysis analysis;
   std::vector<uint32_t> selection;
-  if (!load_and_select(options, &model, &analysis, &selection, err)) return kExitUnreadable;
+  if (!load_and_select(options, "holdup report", &model, &analysis, &selection, err)) return kExitUnreadable;
   ReportOptions report;
   report.filters = options.filters;
   report.top = top;
@@ -54,7 +70,7 @@ int run_check(const CommonOptions& options, const CheckLimits& limits, std::ostr
   analysis::Model model;
   analysis::Analysis analysis;
   std::vector<uint32_t> selection;
-  if (!load_and_select(options, &model, &analysis, &selection, err)) return kExitUnreadable;
+  if (!load_and_select(options, "holdup check", &model, &analysis, &selection, err)) return kExitUnreadable;
   const auto result = check_limits(analysis, selection, limits);
   for (const auto& m : result.messages) out << m << "\n";
   return result.exit_code;

@@ -116,7 +116,7 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
     const auto& v = a.copies[index];
     const auto& op = model.ops[v.op];
     json findings = json::array();
-    for (const auto& f : a.details[v.detail].findings) findings.push_back(finding_json(f));
+    for (const auto& f : analysis::detail_of(a, index).findings) findings.push_back(finding_json(f));
     worst.push_back({{"copy", ref_json(analysis::ref_op(model, v.op))},
                      {"kind", analysis::op_kind_name(op)},
                      {"issue_api", ref_json(analysis::ref_api(model, op.api))},

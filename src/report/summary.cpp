@@ -5,6 +5,7 @@
 #include <bit>
 #include <fmt/format.h>
 #include <map>
+#include <tuple>
 
 #include "holdup/report.h"
 
@@ -70,9 +71,30 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
   struct Values {
     uint64_t flagged = 0;
     std::vector<TimeNs> issue_to_start, held;
+    void add(const analysis::CopyVerdict& v) {
+      issue_to_start.push_back(v.split.issue_to_start);
+      held.push_back(v.split.held);
+      if (v.flagged) ++flagged;
+    }
+    void merge(Values&& other) {
+      flagged += other.flagged;
+      issue_to_start.insert(issue_to_start.end(), other.issue_to_start.begin(), other.issue_to_start.end());
+      held.insert(held.end(), other.held.begin(), other.held.end());
+    }
+  };
+  // Grouped by numbers first (no text per copy); keys are written once per
+  // group below. (process, context, stream or channel, channel type); a
+  // representative op names the channel type.
+  using Key = std::tuple<uint32_t, uint32_t, uint32_t, uint8_t>;
+  struct Keyed {
+    Values values;
+    uint32_t op = 0;
   };
   std::vector<TimeNs> all_issue, all_held;
-  std::map<std::string, Values> by_stream, by_channel, by_kind, by_cause;
+  all_issue.reserve(selection.size());
+  all_held.reserve(selection.size());
+  std::map<Key, Keyed> by_stream_id, by_channel_id;
+  std::map<std::string_view, Values> by_kind_id, by_cause_id;
   std::map<Cause, CauseTotal> totals;
 
   for (uint32_t index : selection) {
@@ -83,17 +105,13 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
       continue;
     }
     const auto& op = model.ops[v.op];
-    const uint32_t pid = model.processes[op.process].pid;
-    const std::string stream = fmt::format("pid {} ctx {} stream {}", pid, op.context_id, op.stream_id);
-    const std::string channel = fmt::format("pid {} ctx {} channel {} ({})", pid, op.context_id, op.channel_id,
-                                            analysis::ref_op(model, v.op).channel_type);
-    const std::string kind(analysis::op_kind_name(op));
-    const std::string cause(analysis::cause_id(v.cause));
-    for (Values* g : {&by_stream[stream], &by_channel[channel], &by_kind[kind], &by_cause[cause]}) {
-      g->issue_to_start.push_back(v.split.issue_to_start);
-      g->held.push_back(v.split.held);
-      if (v.flagged) ++g->flagged;
+    for (auto* g : {&by_stream_id[{op.process, op.context_id, op.stream_id, 0}],
+                    &by_channel_id[{op.process, op.context_id, op.channel_id, op.channel_type}]}) {
+      g->values.add(v);
+      g->op = v.op;
     }
+    by_kind_id[analysis::op_kind_name(op)].add(v);
+    by_cause_id[analysis::cause_id(v.cause)].add(v);
     all_issue.push_back(v.split.issue_to_start);
     all_held.push_back(v.split.held);
     if (v.flagged) {
@@ -106,6 +124,22 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
       s.worst.push_back(index);
     }
   }
+  std::map<std::string, Values> by_stream, by_channel, by_kind, by_cause;
+  for (auto& [key, g] : by_stream_id) {
+    const auto& op = model.ops[g.op];
+    by_stream[fmt::format("pid {} ctx {} stream {}", model.processes[op.process].pid, op.context_id, op.stream_id)]
+        .merge(std::move(g.values));
+  }
+  for (auto& [key, g] : by_channel_id) {
+    const auto& op = model.ops[g.op];
+    by_channel[fmt::format("pid {} ctx {} channel {} ({})", model.processes[op.process].pid, op.context_id,
+                           op.channel_id, analysis::ref_op(model, g.op).channel_type)]
+        .merge(std::move(g.values));
+  }
+  for (auto& [key, values] : by_kind_id) by_kind[std::string(key)].merge(std::move(values));
+  for (auto& [key, values] : by_cause_id) by_cause[std::string(key)].merge(std::move(values));
+  by_stream_id.clear();
+  by_channel_id.clear();
   s.issue_to_start = make_stats(std::move(all_issue));
   s.held = make_stats(std::move(all_held));
   for (auto& [cause, t] : totals) s.by_cause_totals.push_back(t);

@@ -150,7 +150,8 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
                        format_duration(v.split.issue_to_start), format_duration(v.split.api),
                        format_duration(v.split.stream_order), format_duration(v.split.dependency),
                        format_duration(v.split.held), format_duration(v.split.held_host));
-    const auto& findings = a.details[v.detail].findings;
+    const auto detail = analysis::detail_of(a, index);
+    const auto& findings = detail.findings;
     if (v.cause == Cause::unknown) {
       out += "    cause: unknown: no cause has two agreeing signals in the records\n";
     }

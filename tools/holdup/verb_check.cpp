@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 #include "holdup/report_cli.h"
 #include "verb.h"
 
@@ -24,6 +26,10 @@ void setup_check(CLI::App& app, int& exit_code) {
   verb->add_option("--max-flagged", args->limits.max_flagged, "Most flagged copies allowed");
   verb->add_option("--max-dropped", args->limits.max_dropped, "Most records dropped by CUPTI allowed");
   verb->callback([args, &exit_code] {
+    // Progress on stderr: redrawn on a terminal, else a line every 2 s of
+    // a long run; the report itself (stdout, --json) never carries it.
+    args->common.progress = true;
+    args->common.progress_terminal = isatty(STDERR_FILENO) == 1;
     exit_code = report::run_check(args->common, args->limits, std::cout, std::cerr);
   });
 }

@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 #include "holdup/report_cli.h"
 #include "verb.h"
 
@@ -24,6 +26,10 @@ void setup_report(CLI::App& app, int& exit_code) {
   verb->add_flag("--json", args->json, "JSON output, schema holdup-report/1 (src/report/JSON.md)");
   verb->add_flag("--no-histograms", args->no_histograms, "Leave out the delay histograms");
   verb->callback([args, &exit_code] {
+    // Progress on stderr: redrawn on a terminal, else a line every 2 s of
+    // a long run; the report itself (stdout, --json) never carries it.
+    args->common.progress = true;
+    args->common.progress_terminal = isatty(STDERR_FILENO) == 1;
     exit_code = report::run_report(args->common, args->top, args->json, !args->no_histograms, std::cout, std::cerr);
   });
 }
