@@ -24,7 +24,7 @@ bool starts_with_any(std::string_view name, std::initializer_list<std::string_vi
   return std::any_of(prefixes.begin(), prefixes.end(), [&](auto p) { return name.starts_with(p); });
 }
 
-std::string kind_from_name(std::string_view name) {
+std::string_view kind_from_name(std::string_view name) {
   static constexpr std::array<std::string_view, 36> allocation = {
       "cudaMalloc", "cudaFree", "cudaMallocHost", "cudaFreeHost", "cudaHostAlloc", "cudaHostRegister",
       "cudaHostUnregister", "cudaMallocManaged", "cudaMallocPitch", "cudaMalloc3D", "cudaMallocArray",
@@ -77,7 +77,9 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
 
   // The call's correlation id and those of the calls nested in it on its
   // thread (a runtime launch and the driver launch it makes).
-  std::vector<uint32_t> nested{api};
+  // (No allocation: this runs for every call a flagged copy looks back over.)
+  std::array<uint32_t, 17> nested{api};
+  size_t nested_count = 1;
   if (auto thread = process.api_by_thread.find(call.thread_id); thread != process.api_by_thread.end()) {
     const auto& calls = thread->second;
     auto it = std::lower_bound(calls.begin(), calls.end(), call.start_ns,
@@ -85,7 +87,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
     for (int steps = 0; it != calls.end() && steps < 16; ++it, ++steps) {
       const ApiCall& inner = model.api_calls[*it];
       if (inner.start_ns > call.end_ns) break;
-      if (*it != api && inner.end_ns <= call.end_ns) nested.push_back(*it);
+      if (*it != api && inner.end_ns <= call.end_ns) nested[nested_count++] = *it;
     }
   }
 
@@ -94,7 +96,8 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
     return it != process.scheduling_env.end() && it->second == "EAGER";
   }();
 
-  for (uint32_t a : nested) {
+  for (size_t n = 0; n < nested_count; ++n) {
+    const uint32_t a = nested[n];
     const uint32_t corr = model.api_calls[a].correlation_id;
     if (corr == 0) continue;
     const auto& overheads = process.overhead_by_correlation;
@@ -158,7 +161,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
     return "module-load";
   }
 
-  std::string kind = kind_from_name(base_api_name(model.name(call.name)));
+  std::string kind(kind_from_name(base_api_name(model.name(call.name))));
   if (!kind.empty() && evidence) *evidence = fmt::format("{} is a {} call", model.name(call.name), kind);
   return kind;
 }
