@@ -60,5 +60,10 @@ std::string_view base_api_name(std::string_view name);
 
 std::string us(TimeNs ns);  // "12.3 us" / "4.05 ms"
 Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end);
+// make_blocker for each of `ops`, sorted by held_behind_ns (largest first,
+// as std::sort orders them) and cut to `max`: only those kept are described
+// (a flagged copy may overlap thousands of kernels).
+std::vector<Blocker> largest_blockers(const Model& model, const std::vector<uint32_t>& ops, TimeNs window_begin,
+                                      TimeNs window_end, size_t max);
 
 }  // namespace holdup::analysis::detail

@@ -92,7 +92,8 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
   }
 
   const auto eager = [&] {
-    auto it = process.scheduling_env.find("CUDA_MODULE_LOADING");
+    static const std::string kModuleLoading = "CUDA_MODULE_LOADING";  // no string built per call
+    auto it = process.scheduling_env.find(kModuleLoading);
     return it != process.scheduling_env.end() && it->second == "EAGER";
   }();
 
@@ -274,17 +275,14 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     bx.record = ref_api(model, c.api);
     bx.held_behind_ns = f.explains_ns;
     f.blockers.push_back(std::move(bx));
-    std::vector<Blocker> drained;
+    std::vector<uint32_t> drained;
     for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
       const GpuOp& op = model.ops[o];
       if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
       if (!op.has_issue() || submitted_at(op) > x.start_ns) return;
-      drained.push_back(make_blocker(model, o, hb, he));
+      drained.push_back(o);
     });
-    std::sort(drained.begin(), drained.end(),
-              [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
-    if (drained.size() > kMaxBlockers) drained.resize(kMaxBlockers);
-    for (auto& b : drained) f.blockers.push_back(std::move(b));
+    for (auto& b : largest_blockers(model, drained, hb, he, kMaxBlockers)) f.blockers.push_back(std::move(b));
   } else {
     f.corroboration.push_back(fmt::format(
         "but the copy did not start within {} of the drain of the work submitted before it", us(in.options.barrier_ns)));

@@ -62,9 +62,8 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
         (adjacent == kNone || k.end_ns > model.ops[adjacent].end_ns)) {
       adjacent = o;
     }
-    f.blockers.push_back(make_blocker(model, o, hb, he));
   }
-  keep_largest(f.blockers);
+  f.blockers = largest_blockers(model, foreign, hb, he, kMaxBlockers);
   const TimeNs through = covered(intervals, hb, he);
   const bool ran_through = through * 2 >= he - hb;
   const GpuOp& first = model.ops[foreign.front()];

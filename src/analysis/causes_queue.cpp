@@ -63,12 +63,7 @@ std::optional<Finding> queue_finding(const CauseInput& in, Cause cause, bool cop
     f.corroboration.push_back(
         fmt::format("but the copy did not start within {} of the end of that work", us(in.options.adjacency_ns)));
   }
-  std::vector<Blocker> blockers;
-  for (uint32_t o : ahead) blockers.push_back(make_blocker(model, o, hb, he));
-  std::sort(blockers.begin(), blockers.end(),
-            [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
-  if (blockers.size() > kMaxBlockers) blockers.resize(kMaxBlockers);
-  f.blockers = std::move(blockers);
+  f.blockers = largest_blockers(model, ahead, hb, he, kMaxBlockers);
   return f;
 }
 

@@ -111,10 +111,10 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
   }
   f.claimed = running && drained;
   f.corroboration.push_back(fmt::format("the copy ran on COMPUTE channel {} of its own (SM-executed)", in.copy.channel_id));
-  for (const auto& k : full) f.blockers.push_back(make_blocker(model, k.op, hb, he));
-  std::sort(f.blockers.begin(), f.blockers.end(),
-            [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
-  if (f.blockers.size() > kMaxBlockers) f.blockers.resize(kMaxBlockers);
+  std::vector<uint32_t> full_ops;
+  full_ops.reserve(full.size());
+  for (const auto& k : full) full_ops.push_back(k.op);
+  f.blockers = largest_blockers(model, full_ops, hb, he, kMaxBlockers);
   const GpuOp& k = model.ops[(drained ? drained : &full.front())->op];
   f.remedy = fmt::format(
       "leave SM headroom for the copy ({} uses every SM: a smaller grid or fewer resident blocks), or move the "

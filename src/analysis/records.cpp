@@ -135,6 +135,32 @@ Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeN
   return b;
 }
 
+std::vector<Blocker> largest_blockers(const Model& model, const std::vector<uint32_t>& ops, TimeNs window_begin,
+                                      TimeNs window_end, size_t max) {
+  struct Held {
+    uint32_t op;
+    TimeNs held_behind_ns;
+  };
+  std::vector<Held> held;
+  held.reserve(ops.size());
+  for (uint32_t o : ops) {
+    held.push_back({o, overlap(model.ops[o].start_ns, model.ops[o].end_ns, window_begin, window_end)});
+  }
+  // The same comparisons on the same sequence: the same order as sorting
+  // the Blockers themselves.
+  std::sort(held.begin(), held.end(), [](const Held& a, const Held& b) { return a.held_behind_ns > b.held_behind_ns; });
+  if (held.size() > max) held.resize(max);
+  std::vector<Blocker> blockers;
+  blockers.reserve(held.size());
+  for (const Held& h : held) {
+    Blocker b;
+    b.record = ref_op(model, h.op);
+    b.held_behind_ns = h.held_behind_ns;
+    blockers.push_back(std::move(b));
+  }
+  return blockers;
+}
+
 std::string_view base_api_name(std::string_view name) {
   for (std::string_view suffix : {"_ptsz", "_ptds"}) {
     if (name.size() > suffix.size() && name.ends_with(suffix)) name.remove_suffix(suffix.size());
