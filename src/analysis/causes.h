@@ -18,6 +18,14 @@ namespace holdup::analysis::detail {
 // copies. 0: not yet asked; else 1 + index into kBarrierKinds (0: none).
 struct BarrierKinds {
   std::vector<uint8_t> of_api;
+  // A quick "cannot be a barrier" test before the full one, built on first
+  // use: per process, the start times (sorted) of calls whose correlation
+  // id has a lazy-loading or module-loading overhead record or a first
+  // launch (a barrier call is one of them or contains one); per interned
+  // name, whether the name alone makes a barrier (-1: not yet known).
+  bool prepared = false;
+  std::vector<std::vector<TimeNs>> marked_starts;
+  std::vector<int8_t> barrier_name;
 };
 
 struct CauseInput {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
+#include <unordered_set>
 
 #include "causes.h"
 
@@ -167,6 +168,48 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
   return kind;
 }
 
+namespace {
+
+void prepare(const Model& model, BarrierKinds* cache) {
+  cache->of_api.assign(model.api_calls.size(), 0);
+  cache->barrier_name.assign(model.strings.size(), -1);
+  cache->marked_starts.assign(model.processes.size(), {});
+  std::vector<std::unordered_set<uint32_t>> marked(model.processes.size());
+  for (const OverheadRecord& o : model.overheads) {
+    if (o.kind == proto::LAZY_FUNCTION_LOADING || o.kind == proto::RUNTIME_TRIGGERED_MODULE_LOADING) {
+      marked[o.process].insert(o.correlation_id);
+    }
+  }
+  for (const LaunchRecord& l : model.launches) {
+    if (l.first_launch) marked[l.process].insert(l.correlation_id);
+  }
+  for (const ApiCall& call : model.api_calls) {
+    if (marked[call.process].contains(call.correlation_id)) cache->marked_starts[call.process].push_back(call.start_ns);
+  }
+  for (auto& starts : cache->marked_starts) std::sort(starts.begin(), starts.end());
+  cache->prepared = true;
+}
+
+// False only when barrier_kind(api) is surely empty: no marked call starts
+// within it (every call it checks for overheads and launches starts there),
+// no module event falls within it, and its name is no barrier's.
+bool may_be_barrier(const Model& model, uint32_t api, BarrierKinds* cache) {
+  const ApiCall& call = model.api_calls[api];
+  const auto& starts = cache->marked_starts[call.process];
+  auto s = std::lower_bound(starts.begin(), starts.end(), call.start_ns);
+  if (s != starts.end() && *s <= call.end_ns) return true;
+  const auto& modules = model.modules_by_process[call.process];
+  auto m = std::lower_bound(modules.begin(), modules.end(), call.start_ns,
+                            [&](uint32_t i, TimeNs t) { return model.modules[i].time_ns < t; });
+  if (m != modules.end() && model.modules[*m].time_ns <= call.end_ns) return true;
+  if (call.name == kNone || call.name >= cache->barrier_name.size()) return true;
+  int8_t& named = cache->barrier_name[call.name];
+  if (named < 0) named = kind_from_name(base_api_name(model.name(call.name))).empty() ? 0 : 1;
+  return named == 1;
+}
+
+}  // namespace
+
 std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache) {
   static constexpr std::array<std::string_view, 6> kinds = {"",          "lazy-function-load", "module-load",
                                                             "allocation", "set-limit",          "synchronize"};
@@ -178,9 +221,9 @@ std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds*
     return 0;  // a kind this list lacks would be a bug: treated as none
   };
   if (!cache) return kinds[compute()];
-  if (cache->of_api.size() != model.api_calls.size()) cache->of_api.assign(model.api_calls.size(), 0);
+  if (!cache->prepared) prepare(model, cache);
   uint8_t& slot = cache->of_api[api];
-  if (slot == 0) slot = static_cast<uint8_t>(1 + compute());
+  if (slot == 0) slot = static_cast<uint8_t>(1 + (may_be_barrier(model, api, cache) ? compute() : 0));
   return kinds[slot - 1];
 }
 
