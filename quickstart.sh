@@ -71,8 +71,8 @@ case "$mode" in
       "$holdup" run --output "$out" -- "$workload" --scenario seed-lazy
       "$holdup" report "$out"
     else
-      say "no GPU here: analysing a trace recorded on an H100 (tests/data/h100/seed-lazy)"
-      "$holdup" report "$here/tests/data/h100/seed-lazy"
+      say "no GPU here: analysing a trace recorded on an H100 (tests/data/h100/seed-lazy/trace)"
+      "$holdup" report "$here/tests/data/h100/seed-lazy/trace"
     fi
     ;;
   *)
