@@ -19,6 +19,7 @@ struct LoadOptions {
     uint64_t records = 0;      // records read so far, all files
     uint64_t bytes_read = 0;   // bytes consumed so far, all files
     uint64_t bytes_total = 0;  // size of all files (0: unknown)
+    bool indexing = false;     // all read; joining, sorting and indexing next
   };
   std::function<void(const Progress&)> on_progress;
 };

@@ -24,7 +24,9 @@ class ProgressLine {
 
   void reading(uint64_t records, uint64_t bytes_read, uint64_t bytes_total);
   void analysing(uint64_t copies_done, uint64_t copies_total);
-  // A step without a count ("indexing", "writing the report").
+  // A stage without a count ("indexing 10.0M records"): shown once the run
+  // has lasted half the interval, since stages are few and may run long
+  // without a call in between.
   void step(std::string_view what);
 
  private:
@@ -35,6 +37,7 @@ class ProgressLine {
   std::string verb_;
   bool terminal_;
   std::chrono::steady_clock::duration interval_;
+  std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point next_;
   bool shown_ = false;
 };

@@ -86,6 +86,10 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
     builder.end_trace(input);
     if (!status.error.empty()) errors->push_back(status.error);
   }
+  if (options.on_progress) {
+    progress.indexing = true;
+    options.on_progress(progress);
+  }
   *model = builder.finish();
   if (options.strip_command_line) {
     for (auto& process : model->processes) process.command_line.clear();

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "holdup/analysis_load.h"
 #include "holdup/report_cli.h"
 #include "holdup/report_progress.h"
@@ -24,7 +26,11 @@ bool load_and_select(const CommonOptions& options, std::string_view verb, analys
   analysis::LoadOptions load;
   if (progress) {
     load.on_progress = [&](const analysis::LoadOptions::Progress& p) {
-      progress->reading(p.records, p.bytes_read, p.bytes_total);
+      if (p.indexing) {
+        progress->step(fmt::format("indexing {} records", count_text(p.records)));
+      } else {
+        progress->reading(p.records, p.bytes_read, p.bytes_total);
+      }
     };
   }
   const bool ok = analysis::load_traces(options.traces, model, &errors, load);

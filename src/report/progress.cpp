@@ -19,7 +19,8 @@ ProgressLine::ProgressLine(std::ostream& err, std::string_view verb, bool termin
       verb_(verb),
       terminal_(terminal),
       interval_(interval),
-      next_(std::chrono::steady_clock::now() + interval) {}
+      start_(std::chrono::steady_clock::now()),
+      next_(start_ + interval) {}
 
 ProgressLine::~ProgressLine() {
   if (terminal_ && shown_) err_ << "\n" << std::flush;
@@ -61,7 +62,9 @@ void ProgressLine::analysing(uint64_t copies_done, uint64_t copies_total) {
 }
 
 void ProgressLine::step(std::string_view what) {
-  if (!due()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - start_ < interval_ / 2) return;
+  next_ = now + interval_;
   show(fmt::format("{} ...", what));
 }
 

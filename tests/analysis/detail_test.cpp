@@ -90,6 +90,7 @@ TEST(Details, ProgressIsReportedToTheEnd) {
   analysis::LoadOptions::Progress last;
   uint64_t calls = 0;
   load.on_progress = [&](const analysis::LoadOptions::Progress& p) {
+    EXPECT_FALSE(last.indexing) << "indexing is the last call";
     EXPECT_GE(p.records, last.records);
     EXPECT_GE(p.bytes_read, last.bytes_read);
     last = p;
@@ -102,6 +103,7 @@ TEST(Details, ProgressIsReportedToTheEnd) {
   EXPECT_GT(last.records, 0u);
   EXPECT_LE(last.bytes_read, last.bytes_total);
   EXPECT_GT(last.bytes_total, 0u);
+  EXPECT_TRUE(last.indexing);
 
   analysis::AnalysisOptions options;
   uint64_t done = 0, total = 0;

@@ -17,10 +17,12 @@ TEST(Progress, LinesSayRecordsShareAndCopies) {
   {
     report::ProgressLine progress(err, "holdup report", /*terminal=*/false, milliseconds(0));
     progress.reading(12'300'000, 40, 100);
+    progress.step("indexing 12.3M records");
     progress.analysing(300'000, 1'200'000);
   }
   EXPECT_EQ(err.str(),
             "holdup report: read 12.3M records (40%) ...\n"
+            "holdup report: indexing 12.3M records ...\n"
             "holdup report: analysing 1.2M copies (25%) ...\n");
 }
 
@@ -40,6 +42,7 @@ TEST(Progress, ShortRunsPrintNothing) {
     report::ProgressLine progress(err, "holdup report", /*terminal=*/true, std::chrono::hours(1));
     for (int i = 0; i < 1000; ++i) progress.reading(i, i, 1000);
     progress.analysing(10, 10);
+    progress.step("indexing");
   }
   EXPECT_EQ(err.str(), "");
 }
