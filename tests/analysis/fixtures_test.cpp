@@ -105,6 +105,23 @@ std::string describe(const LoadedFixture& f, const CopyVerdict& v) {
                      v.flagged ? analysis::cause_id(v.cause) : "", causes.empty() ? "" : " [" + causes + " ]");
 }
 
+// Control scenarios promise no flagged copy after the warm-up, except in an
+// iteration whose own measurement says it was held (or is marginal): the
+// truth comes from the workload's events, not from the scenario's name. An
+// iteration's window runs from its data copy's issue to the next one's.
+bool in_excused_iteration(const LoadedFixture& f, const std::vector<const CopyVerdict*>& data, size_t skip,
+                          const nlohmann::json& iterations, analysis::TimeNs issue_ns) {
+  for (size_t i = 0; i < iterations.size() && skip + i < data.size(); ++i) {
+    const auto& held = iterations[i]["held"];
+    if (!held.is_null() && !held.get<bool>()) continue;
+    const analysis::TimeNs from = f.model.ops[data[skip + i]->op].issue_ns;
+    const analysis::TimeNs to =
+        skip + i + 1 < data.size() ? f.model.ops[data[skip + i + 1]->op].issue_ns : UINT64_MAX;
+    if (issue_ns >= from && issue_ns < to) return true;
+  }
+  return false;
+}
+
 TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
   const auto manifest = read_manifest();
   if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
@@ -159,6 +176,7 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
         const auto first_measured = f.model.ops[data[skip]->op].issue_ns;
         for (const CopyVerdict* v : all) {
           if (f.model.ops[v->op].issue_ns < first_measured) continue;
+          if (in_excused_iteration(f, data, skip, iterations, f.model.ops[v->op].issue_ns)) continue;
           EXPECT_FALSE(v->flagged) << "control: a copy after the warm-up is flagged: " << describe(f, *v);
         }
       }
@@ -181,16 +199,17 @@ TEST(Fixtures, ThresholdAboveControlCopies) {
       ASSERT_NE(process, analysis::kNone);
       const uint64_t bytes = expected["copy_bytes"].get<uint64_t>();
       const size_t skip = expected["calibration_copies"].get<size_t>() + expected["warmup"].get<size_t>();
-      size_t seen = 0;
-      analysis::TimeNs first_measured = UINT64_MAX;
+      std::vector<const CopyVerdict*> data;
       const auto all = copies_in_issue_order(f, process);
       for (const CopyVerdict* v : all) {
-        if (is_data_copy(f.model.ops[v->op], bytes) && seen++ == skip) {
-          first_measured = f.model.ops[v->op].issue_ns;
-        }
+        if (is_data_copy(f.model.ops[v->op], bytes)) data.push_back(v);
       }
+      if (data.size() <= skip) continue;
+      const analysis::TimeNs first_measured = f.model.ops[data[skip]->op].issue_ns;
       for (const CopyVerdict* v : all) {
-        if (f.model.ops[v->op].issue_ns >= first_measured) held.push_back(v->split.held);
+        const analysis::TimeNs issue = f.model.ops[v->op].issue_ns;
+        if (issue < first_measured || in_excused_iteration(f, data, skip, expected["iterations"], issue)) continue;
+        held.push_back(v->split.held);
       }
     }
   }
