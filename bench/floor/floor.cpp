@@ -35,6 +35,7 @@
 
 #include "buffer_pool.h"
 #include "config.h"
+#include "cupti_tables.h"
 
 namespace holdup::bench {
 namespace {
@@ -43,22 +44,9 @@ using inject::BufferPool;
 using inject::Config;
 using inject::RecordedKind;
 
-// Same order as inject::RecordedKind (and holdup's kCuptiKinds).
-constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(RecordedKind::kCount)> kCuptiKinds = {
-    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,          CUPTI_ACTIVITY_KIND_MEMCPY2,
-    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,         CUPTI_ACTIVITY_KIND_DRIVER,
-    CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_CUDA_EVENT,      CUPTI_ACTIVITY_KIND_STREAM,
-    CUPTI_ACTIVITY_KIND_DEVICE,            CUPTI_ACTIVITY_KIND_CONTEXT,         CUPTI_ACTIVITY_KIND_OVERHEAD,
-    CUPTI_ACTIVITY_KIND_MARKER,            CUPTI_ACTIVITY_KIND_NAME};
-
-constexpr CUpti_CallbackId kLaunchCbids[] = {
-    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,           CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
-    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,         CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
-    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz};
-
-constexpr CUpti_CallbackId kRuntimeCbids[] = {CUPTI_RUNTIME_TRACE_CBID_cudaDeviceReset_v3020,
-                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000,
-                                              CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000};
+using inject::kCuptiKinds;
+using inject::kLaunchCbids;
+using inject::kRuntimeCbids;
 
 // Everything is leaked on purpose: it must outlive atexit and CUPTI threads.
 struct Floor {

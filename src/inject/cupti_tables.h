@@ -1,0 +1,34 @@
+#pragma once
+// What holdup asks of CUPTI: the activity kind behind each RecordedKind and
+// the callbacks it enables. Shared with the bare CUPTI floor in bench/, which
+// must make exactly the same requests.
+
+#include <cupti.h>
+
+#include <array>
+#include <cstddef>
+
+#include "config.h"
+
+namespace holdup::inject {
+
+// Same order as RecordedKind.
+inline constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(RecordedKind::kCount)> kCuptiKinds = {
+    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,          CUPTI_ACTIVITY_KIND_MEMCPY2,
+    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,         CUPTI_ACTIVITY_KIND_DRIVER,
+    CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_CUDA_EVENT,      CUPTI_ACTIVITY_KIND_STREAM,
+    CUPTI_ACTIVITY_KIND_DEVICE,            CUPTI_ACTIVITY_KIND_CONTEXT,         CUPTI_ACTIVITY_KIND_OVERHEAD,
+    CUPTI_ACTIVITY_KIND_MARKER,            CUPTI_ACTIVITY_KIND_NAME};
+
+// Driver launch APIs whose callback records which function a launch runs.
+inline constexpr CUpti_CallbackId kLaunchCbids[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,           CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,         CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz};
+
+// Runtime APIs with a callback: flush before a device reset, capture range.
+inline constexpr CUpti_CallbackId kRuntimeCbids[] = {CUPTI_RUNTIME_TRACE_CBID_cudaDeviceReset_v3020,
+                                                     CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStart_v4000,
+                                                     CUPTI_RUNTIME_TRACE_CBID_cudaProfilerStop_v4000};
+
+}  // namespace holdup::inject
