@@ -47,6 +47,19 @@ std::string_view kind_from_name(std::string_view name) {
   return {};
 }
 
+// The kernel a launch call ran, when a kernel record on `gpu` joins it;
+// empty otherwise.
+std::string kernel_of_launch(const Model& model, uint32_t gpu, uint32_t api) {
+  const auto& ops = model.gpus[gpu].ops_by_start;
+  auto k = std::lower_bound(ops.begin(), ops.end(), model.api_calls[api].start_ns,
+                            [&](uint32_t i, TimeNs t) { return model.ops[i].start_ns < t; });
+  for (int steps = 0; k != ops.end() && steps < kMaxCandidates; ++k, ++steps) {
+    const GpuOp& op = model.ops[*k];
+    if (op.kind == OpKind::kernel && op.api == api) return std::string(model.name(op.name));
+  }
+  return {};
+}
+
 std::string remedy_for(std::string_view kind, std::string_view what) {
   if (kind == "lazy-function-load") {
     return fmt::format(
@@ -336,17 +349,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
       if (r.kind == "launch" && !r.name.empty()) what = r.name;
     }
     if (what == x_name) {
-      // Name the kernel that launch ran, when a kernel record joins it.
-      const auto& ops = model.gpus[in.copy.gpu].ops_by_start;
-      auto k = std::lower_bound(ops.begin(), ops.end(), x.start_ns,
-                                [&](uint32_t i, TimeNs t) { return model.ops[i].start_ns < t; });
-      for (int steps = 0; k != ops.end() && steps < kMaxCandidates; ++k, ++steps) {
-        const GpuOp& op = model.ops[*k];
-        if (op.kind == OpKind::kernel && op.api == c.api) {
-          what = std::string(model.name(op.name));
-          break;
-        }
-      }
+      if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;
     }
   }
   f.remedy = remedy_for(c.kind, what);
@@ -413,7 +416,9 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
     b.held_behind_ns = overlap(h.start_ns, h.end_ns, in.held_begin(), std::min(call.end_ns, in.held_end()));
     f.explains_ns = b.held_behind_ns;
     f.blockers.push_back(std::move(b));
-    f.remedy = remedy_for(holder_kind, std::string(model.name(h.name))) +
+    std::string what = holder_kind == "lazy-function-load" ? kernel_of_launch(model, in.copy.gpu, holder) : "";
+    if (what.empty()) what = std::string(model.name(h.name));
+    f.remedy = remedy_for(holder_kind, what) +
                "; it runs on another thread and holds the context lock the copy's call needs";
   } else {
     f.corroboration.push_back("no other thread's module load or allocation overlapped the call");
