@@ -8,7 +8,6 @@
 // starting it (no libholdup.so, output folder not creatable).
 
 #include <dlfcn.h>
-#include <link.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -109,27 +108,25 @@ std::optional<fs::path> find_recorder_library(std::string* error) {
 // Environment for the child
 
 // CUPTI records NVTX ranges and thread names only when NVTX forwards its
-// calls to CUPTI, which NVTX does when NVTX_INJECTION64_PATH names libcupti
-// (the same library libholdup.so uses). Resolved here, in the launcher, so
-// the recorder never has to change the app's environment from inside it.
+// calls to CUPTI, which NVTX does when NVTX_INJECTION64_PATH names libcupti.
+// Resolved here, in the launcher, so the recorder never has to change the
+// app's environment from inside it. The bare soname is preferred when the
+// loader finds it: then NVTX gets the very CUPTI already in the process
+// (libholdup.so's, or the one an app such as PyTorch brings), never a second
+// copy, which would collide with the first.
 std::optional<std::string> find_cupti_for_nvtx() {
-  void* handle = ::dlopen("libcupti.so.13", RTLD_LAZY | RTLD_LOCAL);
-  if (handle == nullptr) {
-    for (const char* path : {"/usr/local/cuda/lib64/libcupti.so.13",
-                             "/usr/local/cuda/targets/x86_64-linux/lib/libcupti.so.13",
-                             "/usr/local/cuda/extras/CUPTI/lib64/libcupti.so.13"}) {
-      std::error_code ec;
-      if (fs::is_regular_file(path, ec)) return std::string(path);
-    }
-    return std::nullopt;
+  constexpr const char* kSoname = "libcupti.so.13";
+  if (void* handle = ::dlopen(kSoname, RTLD_LAZY | RTLD_LOCAL)) {
+    ::dlclose(handle);
+    return std::string(kSoname);
   }
-  std::optional<std::string> found;
-  struct link_map* map = nullptr;
-  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name && *map->l_name) {
-    found = std::string(map->l_name);
+  for (const char* path : {"/usr/local/cuda/lib64/libcupti.so.13",
+                           "/usr/local/cuda/targets/x86_64-linux/lib/libcupti.so.13",
+                           "/usr/local/cuda/extras/CUPTI/lib64/libcupti.so.13"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return std::string(path);
   }
-  ::dlclose(handle);
-  return found;
+  return std::nullopt;
 }
 
 bool prepare_environment(const RunOptions& options, const fs::path& library, const fs::path& output_dir,
