@@ -13,8 +13,8 @@ tail -12 $R/recorder.log
 echo "== cli smoke"; timeout 90 tests/tools/gpu_smoke.sh "$B" $R/cli > $R/cli.log 2>&1; echo "rc=$?"; tail -5 $R/cli.log
 echo "== scenarios"; timeout 300 tools/workload/run_all_scenarios.sh "$B" $R/scen "$@" > $R/scen.log 2>&1; echo "rc=$?"
 tail -45 $R/scen.log
-if [ -x tests/analysis/scenario_verdicts.sh ]; then
-  timeout 40 tests/analysis/scenario_verdicts.sh "$B/tools/holdup/holdup" $R/scen > $R/verdicts.log 2>&1; tail -30 $R/verdicts.log
-fi
+# Back here: copy $R/scen/<scenario>/{trace,holdup.json,alone.json} into a tests/data folder and
+# write its manifest with tests/data/h100/make_manifest.py (truth from the workload's events);
+# HOLDUP_TEST_DATA_DIR=<that root> runs the fixture test against it.
 tar czf "$OUT/results.tgz" -C /tmp results
 ls -la "$OUT"
