@@ -13,8 +13,9 @@ tail -12 $R/recorder.log
 echo "== cli smoke"; timeout 90 tests/tools/gpu_smoke.sh "$B" $R/cli > $R/cli.log 2>&1; echo "rc=$?"; tail -5 $R/cli.log
 echo "== scenarios"; timeout 300 tools/workload/run_all_scenarios.sh "$B" $R/scen "$@" > $R/scen.log 2>&1; echo "rc=$?"
 tail -45 $R/scen.log
-# Back here: copy $R/scen/<scenario>/{trace,holdup.json,alone.json} into a tests/data folder and
-# write its manifest with tests/data/h100/make_manifest.py (truth from the workload's events);
+# Back here: copy each $R/scen/<scenario>/trace into <root>/h100/<scenario>/, with holdup.json as
+# workload.json and alone.json as workload-alone.json, and
+# write <root>/MANIFEST.json with tests/data/h100/make_manifest.py --holdup BIN <root> (truth from the workload's events);
 # HOLDUP_TEST_DATA_DIR=<that root> runs the fixture test against it.
 tar czf "$OUT/results.tgz" -C /tmp results
 ls -la "$OUT"
