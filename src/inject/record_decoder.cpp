@@ -67,8 +67,9 @@ void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   count_timestamps(ctx, r.start, r.end);
 }
 
-void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
-  pbf_writer m(ctx.chunk.writer(), chunk_field::kMemcpy);
+// Fields MEMCPY and MEMCPY2 records share under the same names.
+template <typename CopyRecord>
+void put_copy_fields(pbf_writer& m, const CopyRecord& r) {
   put_u64(m, 1, r.start);
   put_u64(m, 2, r.end);
   put_u32(m, 3, r.copyKind);
@@ -80,11 +81,16 @@ void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
   put_u32(m, 9, r.contextId);
   put_u32(m, 10, r.streamId);
   put_u32(m, 11, r.correlationId);
-  put_u32(m, 12, r.runtimeCorrelationId);
   put_u32(m, 13, r.channelID);
   put_u32(m, 14, static_cast<uint32_t>(r.channelType));
   put_u32(m, 15, r.graphId);
   put_u64(m, 16, r.graphNodeId);
+}
+
+void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
+  pbf_writer m(ctx.chunk.writer(), chunk_field::kMemcpy);
+  put_copy_fields(m, r);
+  put_u32(m, 12, r.runtimeCorrelationId);
   put_u64(m, 17, r.copyCount);
   put_bool(m, 18, r.isDeviceLaunched != 0);
   count_timestamps(ctx, r.start, r.end);
@@ -92,21 +98,7 @@ void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
 
 void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
   pbf_writer m(ctx.chunk.writer(), chunk_field::kMemcpy);
-  put_u64(m, 1, r.start);
-  put_u64(m, 2, r.end);
-  put_u32(m, 3, r.copyKind);
-  put_u32(m, 4, r.srcKind);
-  put_u32(m, 5, r.dstKind);
-  put_u32(m, 6, r.flags);
-  put_u64(m, 7, r.bytes);
-  put_u32(m, 8, r.deviceId);
-  put_u32(m, 9, r.contextId);
-  put_u32(m, 10, r.streamId);
-  put_u32(m, 11, r.correlationId);
-  put_u32(m, 13, r.channelID);
-  put_u32(m, 14, static_cast<uint32_t>(r.channelType));
-  put_u32(m, 15, r.graphId);
-  put_u64(m, 16, r.graphNodeId);
+  put_copy_fields(m, r);
   m.add_bool(19, true);
   // Device and context ids may legitimately be 0: always written.
   m.add_uint32(20, r.srcDeviceId);
