@@ -22,6 +22,23 @@ constexpr uint32_t kMarkerStart = 1u << 1;
 constexpr uint32_t kMarkerEnd = 1u << 2;
 constexpr uint32_t kActivityFlagAsync = 1u << 0;  // CUPTI_ACTIVITY_FLAG_MEMCPY_ASYNC / MEMSET_ASYNC
 
+// The fields kernel, memcpy and memset records share under the same names.
+template <typename Record>
+GpuOp gpu_op_from(OpKind kind, const Record& r, uint32_t process) {
+  GpuOp op;
+  op.kind = kind;
+  op.start_ns = r.start_ns();
+  op.end_ns = r.end_ns();
+  op.process = process;
+  op.device_id = r.device_id();
+  op.context_id = r.context_id();
+  op.stream_id = r.stream_id();
+  op.channel_id = r.channel_id();
+  op.channel_type = static_cast<uint8_t>(r.channel_type());
+  op.correlation_id = r.correlation_id();
+  return op;
+}
+
 }  // namespace
 
 struct ModelBuilder::TraceState {
@@ -100,17 +117,7 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
   }
 
   for (const auto& k : chunk.kernel()) {
-    GpuOp op;
-    op.kind = OpKind::kernel;
-    op.start_ns = k.start_ns();
-    op.end_ns = k.end_ns();
-    op.process = p;
-    op.device_id = k.device_id();
-    op.context_id = k.context_id();
-    op.stream_id = k.stream_id();
-    op.channel_id = k.channel_id();
-    op.channel_type = static_cast<uint8_t>(k.channel_type());
-    op.correlation_id = k.correlation_id();
+    GpuOp op = gpu_op_from(OpKind::kernel, k, p);
     op.name = resolve(k.name_iid());
     op.graph_id = k.graph_id();
     op.bytes_or_blocks = positive(k.grid_x()) * positive(k.grid_y()) * positive(k.grid_z());
@@ -122,17 +129,7 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     model_.ops.push_back(op);
   }
   for (const auto& m : chunk.memcpy()) {
-    GpuOp op;
-    op.kind = OpKind::memcpy;
-    op.start_ns = m.start_ns();
-    op.end_ns = m.end_ns();
-    op.process = p;
-    op.device_id = m.device_id();
-    op.context_id = m.context_id();
-    op.stream_id = m.stream_id();
-    op.channel_id = m.channel_id();
-    op.channel_type = static_cast<uint8_t>(m.channel_type());
-    op.correlation_id = m.correlation_id();
+    GpuOp op = gpu_op_from(OpKind::memcpy, m, p);
     op.runtime_correlation_id = m.runtime_correlation_id();
     op.copy_kind = static_cast<uint8_t>(m.is_peer() ? proto::PTOP : m.copy_kind());
     op.graph_id = m.graph_id();
@@ -144,17 +141,7 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     model_.ops.push_back(op);
   }
   for (const auto& m : chunk.memset()) {
-    GpuOp op;
-    op.kind = OpKind::memset;
-    op.start_ns = m.start_ns();
-    op.end_ns = m.end_ns();
-    op.process = p;
-    op.device_id = m.device_id();
-    op.context_id = m.context_id();
-    op.stream_id = m.stream_id();
-    op.channel_id = m.channel_id();
-    op.channel_type = static_cast<uint8_t>(m.channel_type());
-    op.correlation_id = m.correlation_id();
+    GpuOp op = gpu_op_from(OpKind::memset, m, p);
     op.graph_id = m.graph_id();
     op.bytes_or_blocks = m.bytes();
     if (m.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
