@@ -14,4 +14,8 @@ for f in src/inject/libholdup.so tools/holdup/holdup tools/workload/holdup-workl
   mkdir -p "$dest/$(dirname "$f")"
   strip --strip-debug -o "$dest/$f" "$build/$f"
 done
+# The command links libprotobuf.so.32 (the device image's own was not
+# checked): carried, and put on LD_LIBRARY_PATH by the batch scripts.
+proto=$(ldd "$build/tools/holdup/holdup" | awk '/libprotobuf\.so/ {print $3}')
+[ -n "$proto" ] && mkdir -p "$dest/lib" && cp -L "$proto" "$dest/lib/"
 du -sh .devcarry

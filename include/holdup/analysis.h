@@ -52,6 +52,10 @@ struct AnalysisOptions {
   // Host-side lock: the call lasted > factor x normal and > min.
   uint32_t host_lock_factor = 10;
   TimeNs host_lock_min_ns = 100'000;
+  // The issuing thread's burst: calls back to back, at most this far apart
+  // (a thread that set out to issue the copy; see src/report/README.md).
+  TimeNs burst_gap_ns = 100'000;
+  uint32_t max_burst_calls = 32;
   // With fewer calls of a name than this, its median is not trusted as the
   // normal cost: the normal cost is capped at normal_cost_cap_ns.
   uint32_t min_calls_for_median = 3;
@@ -68,7 +72,18 @@ struct AnalysisOptions {
 };
 
 struct Split {
+  // From the start of the issuing thread's burst of CUDA calls that ends in
+  // the copy's call (intent_ns; == issue when the burst had no stall) to
+  // the GPU start. The parts below sum to it.
   TimeNs issue_to_start = 0;
+  TimeNs intent_ns = 0;
+  // Earlier calls of the burst, up to their normal cost (not held).
+  TimeNs burst = 0;
+  // Part of `held` (and of `held_host`) spent in earlier calls of the burst
+  // beyond their normal cost while another thread held the context: the
+  // thread had set out to issue the copy.
+  TimeNs held_in_burst = 0;
+  uint32_t burst_first_api = kNone;  // first call of the burst (index into Model::api_calls)
   TimeNs api = 0;
   TimeNs stream_order = 0;
   TimeNs dependency = 0;
@@ -137,8 +152,12 @@ struct Blocker {
   TimeNs held_behind_ns = 0;
 };
 
-// One observation, with the records that show it.
+// One observation, with the records that show it. `code` is a stable,
+// machine-readable id of what was observed (e.g. "sm.device-full",
+// "barrier.lazy-function-load"); `text` renders it for people. The codes
+// are listed in src/report/JSON.md.
 struct Signal {
+  std::string code;
   std::string text;
   std::vector<RecordRef> records;
 };
@@ -149,6 +168,10 @@ struct Finding {
   // is kept (claimed = false) to show what was nearly there.
   bool claimed = false;
   TimeNs explains_ns = 0;  // how much of the held time it accounts for
+  // When the mechanism let the copy go (a drain, a kernel's end or tail,
+  // a lock's release): of two claimed causes, the copy's start follows the
+  // later one, which is ranked first.
+  TimeNs released_ns = 0;
   std::vector<Blocker> blockers;
   std::vector<Signal> signals;
   std::vector<std::string> corroboration;
@@ -164,9 +187,36 @@ struct CopyVerdict {
   uint32_t op = kNone;
   bool has_issue = false;  // false: no API record joins it; not split
   bool flagged = false;
+  // Late by more than the threshold with no recorded work on its GPU ahead
+  // of it and no cause claimed (first use of a mapping, cold start): not
+  // held behind anything, so never flagged; reported apart.
+  bool cold = false;
+  // Flagged copies: index into Analysis::pattern_keys (kNone otherwise).
+  uint32_t pattern = kNone;
   Cause cause = Cause::none;
   Split split;
   uint32_t detail = kNone;  // index into Analysis::details when flagged
+};
+
+// What repeats in a real loop: flagged copies issued by the same thread on
+// the same stream, held for the same cause behind the same blocker (its
+// kind and name: a kernel's or an API call's name, not one instance).
+struct PatternKey {
+  uint32_t process = kNone;
+  uint32_t thread_id = 0;
+  uint32_t stream_id = 0;
+  Cause cause = Cause::unknown;
+  std::string blocker_kind;  // RecordRef::kind of the primary finding's first blocker; "" if none
+  std::string blocker_name;
+  auto operator<=>(const PatternKey&) const = default;
+};
+
+struct Pattern {
+  PatternKey key;
+  uint64_t copies = 0;
+  TimeNs held_ns = 0;      // total
+  TimeNs max_held_ns = 0;
+  std::vector<uint32_t> worst;  // indexes into Analysis::copies, most held first
 };
 
 struct Analysis {
@@ -174,7 +224,12 @@ struct Analysis {
   AnalysisOptions options;
   std::vector<CopyVerdict> copies;  // in Model::ops order
   std::vector<FlaggedDetail> details;
+  std::vector<PatternKey> pattern_keys;  // CopyVerdict::pattern
 };
+
+// The patterns of the flagged copies among `selection` (indexes into
+// a.copies), most held first, each with its `worst` most-held copies.
+std::vector<Pattern> find_patterns(const Analysis& a, const std::vector<uint32_t>& selection, size_t worst = 3);
 
 // Analyses every copy in the model.
 Analysis analyze(const Model& model, const AnalysisOptions& options = {});

@@ -194,6 +194,15 @@ struct TraceInputStatus {
   std::string error;
 };
 
+// A kernel whose local memory reservation differed from the previous
+// kernel's of its context (in arrival order).
+struct LocalMemoryChange {
+  TimeNs start_ns = 0;
+  uint32_t correlation_id = 0;
+  uint32_t context_id = 0;
+  uint64_t local_memory_total = 0;
+};
+
 // One traced process (one trace file).
 struct Process {
   std::string trace_path;
@@ -214,6 +223,11 @@ struct Process {
   std::map<uint32_t, ContextInfo> contexts;         // context id
   std::map<std::pair<uint32_t, uint32_t>, StreamInfo> streams;  // (context, stream)
   std::map<uint32_t, uint32_t> thread_names;        // thread id -> string
+  // Filled while reading; emptied by ModelBuilder::finish.
+  std::vector<LocalMemoryChange> local_memory_changes;
+  // Correlation ids (sorted) of launches whose kernel grew the context's
+  // local memory reservation (see mark_local_memory_growth).
+  std::vector<uint32_t> local_memory_growth;
 
   // Indexes (built by ModelBuilder::finish).
   // (correlation id, api index), sorted; the outermost call per id.

@@ -2,6 +2,7 @@
 // too long, and name the causes that have two agreeing signals.
 
 #include <algorithm>
+#include <map>
 #include <fmt/format.h>
 
 #include "causes.h"
@@ -27,18 +28,24 @@ FlaggedDetail explain(const Model& model, const AnalysisOptions& options, uint32
   for (Detector detect : kDetectors) {
     if (auto f = detect(input)) findings.push_back(std::move(*f));
   }
-  // Primary: the first claimed (priority order) explaining >= half the hold,
-  // else the claimed one explaining most.
+  // Primary: of the claimed findings, the one whose release (a drain, a
+  // kernel's end or tail, a lock's release) the copy's start follows; a
+  // release within the adjacency of another's is a tie, won by the one
+  // explaining more of the hold, then by priority order.
   int best = -1;
   for (int i = 0; i < static_cast<int>(findings.size()); ++i) {
-    if (findings[i].claimed && findings[i].explains_ns * 2 >= split.held) {
+    if (!findings[i].claimed) continue;
+    if (best < 0) {
       best = i;
-      break;
+      continue;
     }
-  }
-  if (best < 0) {
-    for (int i = 0; i < static_cast<int>(findings.size()); ++i) {
-      if (findings[i].claimed && (best < 0 || findings[i].explains_ns > findings[best].explains_ns)) best = i;
+    const Finding& a = findings[i];
+    const Finding& b = findings[best];
+    const TimeNs gap = a.released_ns > b.released_ns ? a.released_ns - b.released_ns : b.released_ns - a.released_ns;
+    if (gap > options.adjacency_ns) {
+      if (a.released_ns > b.released_ns) best = i;
+    } else if (a.explains_ns > b.explains_ns + options.adjacency_ns) {
+      best = i;
     }
   }
   FlaggedDetail detail;
@@ -89,6 +96,7 @@ Finding passed_on_finding(const Model& model, const Analysis& a, const CopyVerdi
   f.cause = pred.cause;
   f.explains_ns = passed;
   Signal s;
+  s.code = "stream.passed-on";
   s.text = fmt::format("the copy queued {} in stream order behind {} of its own stream (correlation id {}), which "
                        "was itself held ({}) and had not started",
                        detail::us(passed), model.describe(model.ops[pred.op]), model.ops[pred.op].correlation_id,
@@ -96,6 +104,15 @@ Finding passed_on_finding(const Model& model, const Analysis& a, const CopyVerdi
   s.records.push_back(ref_op(model, pred.op));
   f.signals.insert(f.signals.begin(), std::move(s));
   return f;
+}
+
+// No op other than the copy itself ran on its GPU while it was held.
+bool nothing_ahead(const Model& model, uint32_t op, const Split& split) {
+  const GpuOp& copy = model.ops[op];
+  bool any = false;
+  detail::for_each_op_overlapping(model, copy.gpu, split.held_begin_ns, std::max(copy.start_ns, split.held_begin_ns + 1),
+                                  [&](uint32_t o) { any = any || o != op; });
+  return !any;
 }
 
 }  // namespace
@@ -114,7 +131,6 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     CopyVerdict v;
     v.op = i;
     v.has_issue = op.has_issue() && op.gpu != kNone && op.start_ns != 0;
-    if (v.has_issue) v.split = split_copy(model, i, options);
     a.copies.push_back(v);
   }
   // Judge in start order: a copy's stream predecessor is judged before it.
@@ -130,6 +146,10 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     return it != a.copies.end() && it->op == op ? &*it : nullptr;
   };
   detail::BarrierKinds barrier_kinds;  // one byte per API call, asked of many copies
+  for (CopyVerdict& v : a.copies) {
+    if (v.has_issue) v.split = detail::split_copy_cached(model, v.op, options, &barrier_kinds);
+  }
+  std::map<PatternKey, uint32_t> pattern_index;
   uint64_t done = 0;
   for (uint32_t k : order) {
     if (options.on_progress && (++done & 0xFFFF) == 0) options.on_progress(done, order.size());
@@ -138,12 +158,18 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     pass_on_hold(model, verdict_of_op, &v.split);
     if (v.split.held <= options.threshold_ns) continue;
     FlaggedDetail detail;
+    PatternKey key;
     if (v.split.inherited * 2 >= v.split.held) {
       const CopyVerdict& pred = *verdict_of_op(v.split.inherited_from);
       v.cause = pred.cause;
+      if (pred.pattern != kNone) key = a.pattern_keys[pred.pattern];
       if (options.keep_details) detail.findings.push_back(passed_on_finding(model, a, pred, v.split.inherited));
     } else {
       detail = explain(model, options, v.op, v.split, &v.cause, &barrier_kinds);
+      if (!detail.findings.empty() && detail.findings.front().claimed && !detail.findings.front().blockers.empty()) {
+        key.blocker_kind = detail.findings.front().blockers.front().record.kind;
+        key.blocker_name = detail.findings.front().blockers.front().record.name;
+      }
     }
     // A host-staged copy's time is mostly its own staging: flagged only
     // when a cause is claimed.
@@ -151,7 +177,22 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
       v.cause = Cause::none;
       continue;
     }
+    // Late with nothing recorded ahead of it on its GPU: not held behind
+    // anything (first use of a mapping, cold start).
+    if (v.cause == Cause::unknown && nothing_ahead(model, v.op, v.split)) {
+      v.cause = Cause::none;
+      v.cold = true;
+      continue;
+    }
     v.flagged = true;
+    const GpuOp& copy = model.ops[v.op];
+    key.process = copy.process;
+    key.thread_id = model.api_calls[copy.api].thread_id;
+    key.stream_id = copy.stream_id;
+    key.cause = v.cause;
+    auto [slot, added] = pattern_index.try_emplace(key, static_cast<uint32_t>(a.pattern_keys.size()));
+    if (added) a.pattern_keys.push_back(key);
+    v.pattern = slot->second;
     if (!options.keep_details) continue;
     v.detail = static_cast<uint32_t>(a.details.size());
     a.details.push_back(std::move(detail));

@@ -56,12 +56,26 @@ void for_each_op_overlapping(const Model& model, uint32_t gpu, TimeNs t0, TimeNs
 // What kind of device-wide barrier (or context-lock holder) an API call is,
 // from its name and the records joined to it; empty if none.
 // "lazy-function-load", "module-load", "allocation", "set-limit",
-// "synchronize".
+// "local-memory-resize". (A device synchronize is none: a host wait.)
 std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence,
                          std::vector<RecordRef>* records);
 
 // barrier_kind(model, api, nullptr, nullptr), through `cache` when given.
 std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache);
+
+// Another thread's lock-holding call (a barrier kind) that overlapped the
+// call `api` and ended at most a lock release's time before it returned:
+// the call waited for it. kNone if none.
+uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache);
+
+// The earlier calls of the issuing thread's burst that ends in the copy's
+// call: back to back (gaps <= burst_gap_ns), after the thread's previous
+// copy or memset and its last synchronize. Outermost calls only, latest
+// first.
+std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const AnalysisOptions& options);
+
+// Split with the barrier-kind cache (split_copy without it).
+Split split_copy_cached(const Model& model, uint32_t op, const AnalysisOptions& options, BarrierKinds* cache);
 
 // API name without the _ptsz/_ptds and _vN suffixes.
 std::string_view base_api_name(std::string_view name);

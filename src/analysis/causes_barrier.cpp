@@ -41,9 +41,8 @@ std::string_view kind_from_name(std::string_view name) {
     return "module-load";
   }
   if (name == "cudaDeviceSetLimit" || name == "cuCtxSetLimit" || name == "cudaThreadSetLimit") return "set-limit";
-  if (name == "cudaDeviceSynchronize" || name == "cuCtxSynchronize" || name == "cudaThreadSynchronize") {
-    return "synchronize";
-  }
+  // cudaDeviceSynchronize is not one: it waits on the host for work already
+  // submitted, and holds neither the device nor the context for later work.
   return {};
 }
 
@@ -77,8 +76,11 @@ std::string remedy_for(std::string_view kind, std::string_view what) {
                        what);
   }
   if (kind == "set-limit") return "call cudaDeviceSetLimit once at start-up, not in the loop";
-  if (kind == "synchronize") {
-    return "avoid device-wide synchronization while copies are in flight: wait on streams or events instead";
+  if (kind == "local-memory-resize") {
+    return fmt::format("launch {} once before the loop, or reserve its local memory at start-up "
+                       "(cudaDeviceSetLimit(cudaLimitStackSize, ...)): its first launch grew the context's local "
+                       "memory, which waits for the whole device",
+                       what);
   }
   return {};
 }
@@ -129,6 +131,18 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
         if (records) records->push_back(ref_overhead(model, it->second));
         return lazy ? "lazy-function-load" : "module-load";
       }
+    }
+    if (std::binary_search(process.local_memory_growth.begin(), process.local_memory_growth.end(), corr)) {
+      if (evidence) {
+        *evidence = fmt::format("the kernel it launched (correlation id {}) has a larger localMemoryTotal than "
+                                "every earlier kernel of its context: the launch grew the local memory reservation",
+                                corr);
+      }
+      if (records) {
+        RecordRef r = ref_api(model, a);
+        records->push_back(std::move(r));
+      }
+      return "local-memory-resize";
     }
     if (eager) continue;
     const auto& launches = process.launch_by_correlation;
@@ -196,6 +210,9 @@ void prepare(const Model& model, BarrierKinds* cache) {
   for (const LaunchRecord& l : model.launches) {
     if (l.first_launch) marked[l.process].insert(l.correlation_id);
   }
+  for (uint32_t p = 0; p < model.processes.size(); ++p) {
+    for (uint32_t corr : model.processes[p].local_memory_growth) marked[p].insert(corr);
+  }
   for (const ApiCall& call : model.api_calls) {
     if (marked[call.process].contains(call.correlation_id)) cache->marked_starts[call.process].push_back(call.start_ns);
   }
@@ -225,7 +242,7 @@ bool may_be_barrier(const Model& model, uint32_t api, BarrierKinds* cache) {
 
 std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache) {
   static constexpr std::array<std::string_view, 6> kinds = {"",          "lazy-function-load", "module-load",
-                                                            "allocation", "set-limit",          "synchronize"};
+                                                            "allocation", "set-limit",          "local-memory-resize"};
   const auto compute = [&]() -> uint8_t {
     const std::string kind = barrier_kind(model, api, nullptr, nullptr);
     for (uint8_t i = 0; i < kinds.size(); ++i) {
@@ -269,7 +286,9 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   for (int back = 0; it != calls.begin() && back < kMaxOverlapLookback; ++back) --it;
   for (int steps = 0; it != calls.end() && steps < kMaxCandidates; ++it, ++steps) {
     const ApiCall& x = model.api_calls[*it];
-    if (x.start_ns >= he) break;
+    // A barrier holds only work submitted after it began: the copy is
+    // submitted when its call returns.
+    if (x.start_ns >= he || x.start_ns >= copy_call.end_ns) break;
     if (*it == in.copy.api) continue;
     // A barrier that returned before the copy's call began still holds the
     // copy while the work submitted before it has not drained (checked below).
@@ -308,6 +327,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   const ApiCall& x = model.api_calls[c.api];
   const std::string x_name(model.name(x.name));
   Signal barrier;
+  barrier.code = "barrier." + c.kind;
   barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
                              "{} the copy's {}",
                              x_name, x.thread_id, x.correlation_id, c.kind, c.evidence,
@@ -320,12 +340,14 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   f.signals.push_back(std::move(barrier));
   if (best) {
     Signal drain;
+    drain.code = "barrier.drained";
     drain.text = fmt::format("the copy started {} after the end of all work submitted to the device before {} "
                              "(last to end: {})",
                              us(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
     drain.records.push_back(ref_op(model, c.last_op));
     f.signals.push_back(std::move(drain));
     f.explains_ns = std::min(c.drained_at, he) - hb;
+    f.released_ns = c.drained_at;
 
     Blocker bx;
     bx.record = ref_api(model, c.api);
@@ -344,6 +366,9 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
         "but the copy did not start within {} of the drain of the work submitted before it", us(in.options.barrier_ns)));
   }
   std::string what = x_name;
+  if (c.kind == "local-memory-resize") {
+    if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;
+  }
   if (c.kind == "lazy-function-load") {
     for (const auto& r : c.records) {
       if (r.kind == "launch" && !r.name.empty()) what = r.name;
@@ -356,26 +381,16 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   return f;
 }
 
-std::optional<Finding> find_host_lock(const CauseInput& in) {
-  const Model& model = in.model;
-  const ApiCall& call = model.api_calls[in.copy.api];
+uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache) {
+  const ApiCall& call = model.api_calls[api];
   const Process& process = model.processes[call.process];
-  const TimeNs duration = call.duration();
-  const TimeNs normal = in.split.normal_api_ns;
-  const bool long_call = duration > in.options.host_lock_min_ns &&
-                         duration > static_cast<TimeNs>(in.options.host_lock_factor) * normal;
-
-  // Another thread's lock-taking call that overlapped the copy's call and
-  // ended just before it returned.
-  uint32_t holder = kNone;
-  std::string holder_kind;
-  std::string holder_evidence;
   const auto& calls = process.api_by_start;
   auto it = std::upper_bound(calls.begin(), calls.end(), call.end_ns,
                              [&](TimeNs t, uint32_t i) { return t < model.api_calls[i].start_ns; });
   // A holder ends inside the call, at most kLockReleaseNs before it
   // returns: calls that started too early to last that long are skipped.
   const TimeNs earliest_end = std::max(call.start_ns + 1, call.end_ns > kLockReleaseNs ? call.end_ns - kLockReleaseNs : 0);
+  uint32_t holder = kNone;
   for (int steps = 0; it != calls.begin() && steps < kMaxCandidates; ++steps) {
     --it;
     const ApiCall& other = model.api_calls[*it];
@@ -384,45 +399,115 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
       continue;
     }
     if (other.end_ns > call.end_ns || call.end_ns - other.end_ns > kLockReleaseNs) continue;
-    if (barrier_kind_of(model, *it, in.barrier_kinds).empty()) continue;
+    if (barrier_kind_of(model, *it, cache).empty()) continue;
     if (holder == kNone || other.end_ns > model.api_calls[holder].end_ns) holder = *it;
   }
-  // The evidence only for the holder chosen.
-  if (holder != kNone) holder_kind = barrier_kind(model, holder, &holder_evidence, nullptr);
-  if (!long_call && holder == kNone) return std::nullopt;
+  return holder;
+}
+
+namespace {
+
+// One call of the burst (or the copy's own) that waited for a holder.
+struct StalledCall {
+  uint32_t api = kNone;
+  uint32_t holder = kNone;
+  TimeNs excess = 0;  // beyond its normal cost
+  bool own = false;   // the copy's own call
+};
+
+void add_holder_signal(const CauseInput& in, const StalledCall& stalled, Finding* f) {
+  const Model& model = in.model;
+  const ApiCall& call = model.api_calls[stalled.api];
+  const ApiCall& h = model.api_calls[stalled.holder];
+  std::string evidence;
+  const std::string kind = barrier_kind(model, stalled.holder, &evidence, nullptr);
+  Signal s;
+  s.code = "host.lock-holder";
+  s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {} of the {} call; "
+                       "that call returned {} after it ended",
+                       model.name(h.name), h.thread_id, h.correlation_id, kind, evidence,
+                       us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0) + " into",
+                       us(h.end_ns - call.start_ns), model.name(call.name), us(call.end_ns - h.end_ns));
+  s.records.push_back(ref_api(model, stalled.holder));
+  s.records.push_back(ref_api(model, stalled.api));
+  f->signals.push_back(std::move(s));
+  Blocker b;
+  b.record = ref_api(model, stalled.holder);
+  b.held_behind_ns = stalled.own ? overlap(h.start_ns, h.end_ns, in.held_begin(), std::min(call.end_ns, in.held_end()))
+                                 : std::min(stalled.excess, overlap(h.start_ns, h.end_ns, call.start_ns, call.end_ns));
+  f->blockers.push_back(std::move(b));
+  f->released_ns = std::max(f->released_ns, h.end_ns);
+  if (f->remedy.empty()) {
+    std::string what = kind == "lazy-function-load" || kind == "local-memory-resize"
+                           ? kernel_of_launch(model, in.copy.gpu, stalled.holder)
+                           : "";
+    if (what.empty()) what = std::string(model.name(h.name));
+    f->remedy = remedy_for(kind, what) + "; it runs on another thread and holds the context lock the issuing "
+                                         "thread's calls need";
+  }
+}
+
+}  // namespace
+
+std::optional<Finding> find_host_lock(const CauseInput& in) {
+  const Model& model = in.model;
+  const ApiCall& call = model.api_calls[in.copy.api];
+  const TimeNs duration = call.duration();
+  const TimeNs normal = in.split.normal_api_ns;
+  const bool long_call = duration > in.options.host_lock_min_ns &&
+                         duration > static_cast<TimeNs>(in.options.host_lock_factor) * normal;
+  StalledCall own{in.copy.api, find_lock_holder(model, in.copy.api, in.barrier_kinds),
+                  duration > normal ? duration - normal : 0, true};
+
+  // Earlier calls of the burst that waited (split.cpp counted them).
+  std::vector<StalledCall> earlier;
+  if (in.split.held_in_burst > 0) {
+    for (uint32_t b : burst_before(model, in.copy.api, in.options)) {
+      const ApiCall& c = model.api_calls[b];
+      const TimeNs c_normal = normal_api_cost(model, c, in.options);
+      if (c.duration() <= in.options.host_lock_min_ns ||
+          c.duration() <= static_cast<TimeNs>(in.options.host_lock_factor) * c_normal) {
+        continue;
+      }
+      if (!barrier_kind_of(model, b, in.barrier_kinds).empty()) continue;
+      const uint32_t holder = find_lock_holder(model, b, in.barrier_kinds);
+      if (holder != kNone) earlier.push_back({b, holder, c.duration() - c_normal, false});
+    }
+  }
+  if (!long_call && own.holder == kNone && earlier.empty()) return std::nullopt;
 
   Finding f;
   f.cause = Cause::host_lock;
-  f.claimed = long_call && holder != kNone;
   if (long_call) {
     Signal s;
+    s.code = "host.long-call";
     s.text = fmt::format("the copy's {} on thread {} lasted {}, {:.0f}x its normal cost ({})", model.name(call.name),
                          call.thread_id, us(duration), normal ? double(duration) / double(normal) : 0.0, us(normal));
     s.records.push_back(ref_api(model, in.copy.api));
     f.signals.push_back(std::move(s));
   }
-  if (holder != kNone) {
-    const ApiCall& h = model.api_calls[holder];
+  if (own.holder != kNone) add_holder_signal(in, own, &f);
+  for (const StalledCall& e : earlier) {
+    const ApiCall& c = model.api_calls[e.api];
     Signal s;
-    s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {}; the copy's "
-                         "call returned {} after it ended",
-                         model.name(h.name), h.thread_id, h.correlation_id, holder_kind, holder_evidence,
-                         us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0) + " into the call",
-                         us(h.end_ns - call.start_ns) + " into the call", us(call.end_ns - h.end_ns));
-    s.records.push_back(ref_api(model, holder));
+    s.code = "host.burst-stall";
+    s.text = fmt::format("{} on thread {} (correlation id {}), an earlier call of the burst of calls that ends in the "
+                         "copy's {}, lasted {} ({} beyond its normal cost): the thread had set out to issue the copy",
+                         model.name(c.name), c.thread_id, c.correlation_id, model.name(call.name), us(c.duration()),
+                         us(e.excess));
+    s.records.push_back(ref_api(model, e.api));
     f.signals.push_back(std::move(s));
-    Blocker b;
-    b.record = ref_api(model, holder);
-    b.held_behind_ns = overlap(h.start_ns, h.end_ns, in.held_begin(), std::min(call.end_ns, in.held_end()));
-    f.explains_ns = b.held_behind_ns;
-    f.blockers.push_back(std::move(b));
-    std::string what = holder_kind == "lazy-function-load" ? kernel_of_launch(model, in.copy.gpu, holder) : "";
-    if (what.empty()) what = std::string(model.name(h.name));
-    f.remedy = remedy_for(holder_kind, what) +
-               "; it runs on another thread and holds the context lock the copy's call needs";
-  } else {
-    f.corroboration.push_back("no other thread's module load or allocation overlapped the call");
+    add_holder_signal(in, e, &f);
   }
+  f.claimed = (long_call && own.holder != kNone) || !earlier.empty();
+  TimeNs explained = own.holder != kNone ? f.blockers.front().held_behind_ns : 0;
+  explained += in.split.held_in_burst;
+  f.explains_ns = std::min(explained, in.split.held);
+  if (own.holder == kNone && earlier.empty()) {
+    f.corroboration.push_back("no other thread's module load, allocation or limit change overlapped the call");
+  }
+  std::sort(f.blockers.begin(), f.blockers.end(),
+            [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
   return f;
 }
 

@@ -70,6 +70,7 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
   const Process& other = model.processes[first.process];
   if (ran_through) {
     Signal s;
+    s.code = "other-process.ran-through";
     s.text = fmt::format("kernels of {} (pid {}, context {}) on the same GPU {} ran through {} of the {} hold",
                          first.process == in.copy.process ? "another context" : "another process", other.pid,
                          first.context_id, model.gpus[in.copy.gpu].label, us(through), us(he - hb));
@@ -79,6 +80,8 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
   if (adjacent != kNone) {
     const GpuOp& k = model.ops[adjacent];
     Signal s;
+    s.code = "other-process.after-end";
+    f.released_ns = k.end_ns;
     s.text = fmt::format("the copy started {} after {} of pid {} ended (time-slicing between contexts)",
                          us(he - k.end_ns), model.describe(k), model.processes[k.process].pid);
     s.records.push_back(ref_op(model, adjacent));
@@ -126,6 +129,7 @@ std::optional<Finding> find_legacy_default_stream(const CauseInput& in) {
   const bool blocking_signal = copy_on_null || blocking(in.copy.stream_id);
   if (blocking_signal) {
     Signal s;
+    s.code = copy_on_null ? "legacy.copy-on-null-stream" : "legacy.blocking-stream";
     s.text = copy_on_null
                  ? fmt::format("the copy was on the legacy default stream {} of context {}, which waits for all "
                                "blocking streams; stream {} is blocking (Stream record flag 1)",
@@ -142,6 +146,8 @@ std::optional<Finding> find_legacy_default_stream(const CauseInput& in) {
   if (last != kNone && he - model.ops[last].end_ns <= in.options.adjacency_ns) {
     const GpuOp& l = model.ops[last];
     Signal s;
+    s.code = "legacy.after-blocker";
+    f.released_ns = l.end_ns;
     s.text = fmt::format("the copy started {} after {} on {} stream {} ended", us(he - l.end_ns), model.describe(l),
                          copy_on_null ? "blocking" : "the legacy default", l.stream_id);
     s.records.push_back(ref_op(model, last));

@@ -44,19 +44,22 @@ std::optional<Finding> find_profiler_overhead(const CauseInput& in) {
   Finding f;
   f.cause = Cause::profiler_overhead;
   Signal s1;
+  s1.code = "profiler.overhead-record";
   s1.text = fmt::format("{} profiler overhead record(s) on the issuing thread {} inside the copy's {} (first: {})",
                         inside.size(), call.thread_id, model.name(call.name),
                         ref_overhead(model, inside.front()).name);
   for (uint32_t o : inside) s1.records.push_back(ref_overhead(model, o));
   f.signals.push_back(std::move(s1));
-  const TimeNs held_host = in.split.held_host;
+  const TimeNs held_host = in.split.held_host - in.split.held_in_burst;
   if (held_host > 0 && covered * 2 >= held_host) {
     Signal s2;
+    s2.code = "profiler.call-time";
     s2.text = fmt::format("the call lasted {} beyond its normal cost ({}), {} of it inside those records",
                           us(held_host), us(in.split.normal_api_ns), us(covered));
     s2.records.push_back(ref_api(model, in.copy.api));
     f.signals.push_back(std::move(s2));
     f.claimed = true;
+    f.released_ns = call.end_ns;
   } else {
     f.corroboration.push_back("but the overhead does not account for the call's time beyond its normal cost");
   }

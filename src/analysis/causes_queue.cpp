@@ -40,6 +40,7 @@ std::optional<Finding> queue_finding(const CauseInput& in, Cause cause, bool cop
   f.cause = cause;
   const GpuOp& first = model.ops[ahead.front()];
   Signal shared;
+  shared.code = cause == Cause::copy_channel_shared ? "channel.shared-with-copies" : "queue.shared-channel";
   shared.text = fmt::format(
       "the copy ran on hardware channel {} ({}) of context {}, the same queue as {} op(s) of other streams "
       "queued ahead of it (first: {} on stream {})",
@@ -53,12 +54,14 @@ std::optional<Finding> queue_finding(const CauseInput& in, Cause cause, bool cop
   if (adjacent) {
     const GpuOp& l = model.ops[last];
     Signal after;
+    after.code = "queue.after-blocker";
     after.text = fmt::format("the copy started {} after {} (stream {}, same channel) ended", us(he - l.end_ns),
                              model.describe(l), l.stream_id);
     after.records.push_back(ref_op(model, last));
     f.signals.push_back(std::move(after));
     f.claimed = true;
     f.explains_ns = std::min(l.end_ns, he) > hb ? std::min(l.end_ns, he) - hb : 0;
+    f.released_ns = l.end_ns;
   } else {
     f.corroboration.push_back(
         fmt::format("but the copy did not start within {} of the end of that work", us(in.options.adjacency_ns)));

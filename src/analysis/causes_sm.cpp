@@ -31,8 +31,54 @@ uint64_t resident_blocks_per_sm(const GpuOp& kernel, const DeviceLimits& d) {
   return std::max<uint64_t>(fit, 1);
 }
 
+struct Full {
+  uint32_t op;
+  uint64_t resident;  // blocks per SM
+  uint32_t sms;
+};
+
+// Number of waves of `k`: its grid over the blocks the device holds at once.
+uint64_t waves_of(const GpuOp& k, const Full& f) {
+  const uint64_t capacity = std::max<uint64_t>(uint64_t{f.sms} * f.resident, 1);
+  return std::max<uint64_t>((k.bytes_or_blocks + capacity - 1) / capacity, 1);
+}
+
+// When `k`'s last wave began, if its waves took equal time: from then on no
+// block of it waits for an SM, and each block that retires frees one.
+TimeNs last_wave_begin(const GpuOp& k, uint64_t waves) {
+  const TimeNs d = k.end_ns > k.start_ns ? k.end_ns - k.start_ns : 0;
+  return k.start_ns + d / waves * (waves - 1);
+}
+
+// Length of the union of [start, end) intervals clipped to [t0, t1).
+TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1) {
+  std::sort(intervals.begin(), intervals.end());
+  TimeNs total = 0;
+  TimeNs cursor = t0;
+  for (auto [s, e] : intervals) {
+    s = std::max(s, cursor);
+    e = std::min(e, t1);
+    if (e > s) {
+      total += e - s;
+      cursor = e;
+    }
+  }
+  return total;
+}
+
 }  // namespace
 
+// Two signals, both mechanisms CUPTI's records show:
+//   sm.device-full   from the hold's beginning until the copy started, the
+//                    device was occupied by kernels whose grids filled every
+//                    SM (occupancy from threads, registers and shared memory
+//                    against the Device record's limits), at most an
+//                    adjacency's time uncovered;
+//   sm.freed         the copy started when SMs could first free: in the last
+//                    wave of a filling kernel (no block of it still waiting
+//                    for an SM; each one that retires frees one: persistent
+//                    and stream-K kernels retire blocks at different times),
+//                    or right after one ended.
 std::optional<Finding> find_sm_waiting(const CauseInput& in) {
   const Model& model = in.model;
   if (in.copy.channel_type != proto::CHANNEL_TYPE_COMPUTE) return std::nullopt;
@@ -40,14 +86,9 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
   const TimeNs he = in.held_end();
   if (he <= hb) return std::nullopt;
 
-  struct Full {
-    uint32_t op;
-    uint64_t resident;
-    uint32_t sms;
-  };
   std::vector<Full> full;
   bool occupancy_unknown = false;
-  for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+  for_each_op_overlapping(model, in.copy.gpu, hb, he + 1, [&](uint32_t o) {
     const GpuOp& k = model.ops[o];
     if (k.kind != OpKind::kernel) return;
     // The copy's channel must be its own, not shared with the kernel.
@@ -75,47 +116,66 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
 
   Finding f;
   f.cause = Cause::sm_waiting;
-  // Signal 1: a device-filling kernel was running when the hold began.
-  const Full* running = nullptr;
+  // Signal 1: the device was full through the hold.
+  std::vector<std::pair<TimeNs, TimeNs>> intervals;
+  for (const auto& k : full) intervals.emplace_back(model.ops[k.op].start_ns, model.ops[k.op].end_ns);
+  const TimeNs full_time = covered(intervals, hb, he);
+  const TimeNs free_time = (he - hb) - full_time;
+  const bool device_full = free_time <= in.options.adjacency_ns;
+  const Full* first = nullptr;
   for (const auto& k : full) {
-    if (model.ops[k.op].start_ns <= hb) running = &k;
+    if (!first || model.ops[k.op].start_ns < model.ops[first->op].start_ns) first = &k;
   }
-  // Signal 2: the copy started as a filling kernel drained.
-  const Full* drained = nullptr;
+  {
+    const GpuOp& k = model.ops[first->op];
+    Signal s;
+    s.code = device_full ? "sm.device-full" : "sm.device-partly-full";
+    s.text = fmt::format("kernels whose grids filled every SM ran through {} of the {} hold (first: {}, stream {}, "
+                         "channel {}: {} blocks of {} threads >= {} SMs x {} resident blocks per SM)",
+                         us(full_time), us(he - hb), model.describe(k), k.stream_id, k.channel_id, k.bytes_or_blocks,
+                         k.threads_per_block, first->sms, first->resident);
+    s.records.push_back(ref_op(model, first->op));
+    if (device_full) {
+      f.signals.push_back(std::move(s));
+    } else {
+      f.corroboration.push_back(s.text + fmt::format(": SMs were free for {} of it", us(free_time)));
+    }
+  }
+  // Signal 2: the copy started as SMs could first free.
+  const Full* freed = nullptr;
+  bool in_last_wave = false;
   for (const auto& k : full) {
-    const TimeNs end = model.ops[k.op].end_ns;
-    const bool near = (he <= end && end - he <= in.options.drain_before_ns) ||
-                      (he > end && he - end <= in.options.drain_after_ns);
-    if (near && (!drained || end > model.ops[drained->op].end_ns)) drained = &k;
+    const GpuOp& op = model.ops[k.op];
+    const bool after_end = he >= op.end_ns && he - op.end_ns <= in.options.drain_after_ns;
+    const bool last_wave = he >= op.start_ns && he < op.end_ns && he >= last_wave_begin(op, waves_of(op, k));
+    if ((after_end || last_wave) && (!freed || op.end_ns > model.ops[freed->op].end_ns)) {
+      freed = &k;
+      in_last_wave = last_wave;
+    }
   }
-  if (running) {
-    const GpuOp& k = model.ops[running->op];
+  if (freed) {
+    const GpuOp& k = model.ops[freed->op];
+    const uint64_t waves = waves_of(k, *freed);
     Signal s;
-    s.text = fmt::format("{} (stream {}, channel {}) filled the device when the hold began: {} blocks of {} threads "
-                         ">= {} SMs x {} resident blocks per SM",
-                         model.describe(k), k.stream_id, k.channel_id, k.bytes_or_blocks, k.threads_per_block,
-                         running->sms, running->resident);
-    s.records.push_back(ref_op(model, running->op));
-    f.signals.push_back(std::move(s));
-  }
-  if (drained) {
-    const GpuOp& k = model.ops[drained->op];
-    Signal s;
-    s.text = he <= k.end_ns
-                 ? fmt::format("the copy started {} before the end of {}, as its blocks drained", us(k.end_ns - he),
-                               model.describe(k))
+    s.code = in_last_wave ? "sm.last-wave" : "sm.after-end";
+    s.text = in_last_wave
+                 ? fmt::format("the copy started {} before the end of {}, in its last wave ({} wave{} of {} blocks, "
+                               "{} per SM): as its blocks retired",
+                               us(k.end_ns - he), model.describe(k), waves, waves == 1 ? "" : "s", k.bytes_or_blocks,
+                               freed->resident)
                  : fmt::format("the copy started {} after the end of {}", us(he - k.end_ns), model.describe(k));
-    s.records.push_back(ref_op(model, drained->op));
+    s.records.push_back(ref_op(model, freed->op));
     f.signals.push_back(std::move(s));
-    f.explains_ns = std::min(k.end_ns, he) - std::min({k.end_ns, he, hb});
+    f.released_ns = std::min(he, k.end_ns);
   }
-  f.claimed = running && drained;
+  f.explains_ns = full_time;
+  f.claimed = device_full && freed;
   f.corroboration.push_back(fmt::format("the copy ran on COMPUTE channel {} of its own (SM-executed)", in.copy.channel_id));
   std::vector<uint32_t> full_ops;
   full_ops.reserve(full.size());
   for (const auto& k : full) full_ops.push_back(k.op);
   f.blockers = largest_blockers(model, full_ops, hb, he, kMaxBlockers);
-  const GpuOp& k = model.ops[(drained ? drained : &full.front())->op];
+  const GpuOp& k = model.ops[(freed ? freed : first)->op];
   f.remedy = fmt::format(
       "leave SM headroom for the copy ({} uses every SM: a smaller grid or fewer resident blocks), or move the "
       "copy to a copy engine (host-staged or pinned copies, peer copies between devices); note: on H100, "

@@ -48,6 +48,9 @@ struct ModelBuilder::TraceState {
   std::unordered_map<uint64_t, bool> iid_defined;
   // NVTX START markers waiting for their END, by marker id.
   std::unordered_map<uint64_t, NvtxRange> open_ranges;
+  // Per context: the last local_memory_total seen (arrival order); only a
+  // change is kept, so the cost does not grow with the number of kernels.
+  std::unordered_map<uint32_t, uint64_t> local_memory;
 };
 
 ModelBuilder::ModelBuilder() = default;
@@ -126,6 +129,11 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     op.shared_memory_per_block = static_cast<uint32_t>(
         positive(int64_t{k.static_shared_memory()} + k.dynamic_shared_memory()));
     if (k.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
+    auto [local, added] = trace_->local_memory.try_emplace(k.context_id(), k.local_memory_total());
+    if (added || local->second != k.local_memory_total()) {
+      local->second = k.local_memory_total();
+      process.local_memory_changes.push_back({k.start_ns(), k.correlation_id(), k.context_id(), k.local_memory_total()});
+    }
     model_.ops.push_back(op);
   }
   for (const auto& m : chunk.memcpy()) {
@@ -249,6 +257,27 @@ void ModelBuilder::end_trace(const TraceInputStatus& status) {
 }
 
 namespace {
+
+// A kernel whose context's local memory reservation (CUPTI's
+// localMemoryTotal) is larger than every earlier kernel's made the driver
+// grow it at its launch: a device-wide wait holding the context.
+void mark_local_memory_growth(Process* process) {
+  auto& changes = process->local_memory_changes;
+  std::sort(changes.begin(), changes.end(),
+            [](const LocalMemoryChange& a, const LocalMemoryChange& b) { return a.start_ns < b.start_ns; });
+  std::map<uint32_t, uint64_t> largest;  // per context
+  for (const auto& c : changes) {
+    auto [it, first] = largest.try_emplace(c.context_id, c.local_memory_total);
+    if (first) continue;
+    if (c.local_memory_total > it->second) {
+      it->second = c.local_memory_total;
+      if (c.correlation_id != 0) process->local_memory_growth.push_back(c.correlation_id);
+    }
+  }
+  std::sort(process->local_memory_growth.begin(), process->local_memory_growth.end());
+  changes.clear();
+  changes.shrink_to_fit();
+}
 
 uint32_t find_pair(const std::vector<std::pair<uint32_t, uint32_t>>& sorted, uint32_t key) {
   auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<uint32_t, uint32_t>{key, 0});
@@ -467,6 +496,7 @@ Model ModelBuilder::finish() {
     std::sort(list.begin(), list.end(),
               [&](uint32_t a, uint32_t b) { return m.modules[a].time_ns < m.modules[b].time_ns; });
   }
+  for (auto& process : m.processes) mark_local_memory_growth(&process);
   for (auto& process : m.processes) {
     std::sort(process.overhead_by_correlation.begin(), process.overhead_by_correlation.end());
     std::sort(process.launch_by_correlation.begin(), process.launch_by_correlation.end());

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "holdup/analysis.h"
+#include "causes.h"
 
 namespace holdup::analysis {
 
@@ -56,7 +56,55 @@ TimeNs normal_api_cost(const Model& model, const ApiCall& call, const AnalysisOp
   return median->second;
 }
 
+namespace detail {
+
+std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const AnalysisOptions& options) {
+  std::vector<uint32_t> burst;
+  const ApiCall& copy_call = model.api_calls[copy_api];
+  const Process& process = model.processes[copy_call.process];
+  auto thread = process.api_by_thread.find(copy_call.thread_id);
+  if (thread == process.api_by_thread.end()) return burst;
+  const auto& calls = thread->second;
+  auto it = std::lower_bound(calls.begin(), calls.end(), copy_call.start_ns,
+                             [&](uint32_t i, TimeNs t) { return model.api_calls[i].start_ns < t; });
+  // Walking back in start order: a call that ends after the frontier
+  // encloses the previous candidate (a runtime call around its driver call).
+  TimeNs frontier = copy_call.start_ns;
+  for (int steps = 0; it != calls.begin() && steps < 4 * static_cast<int>(options.max_burst_calls); ++steps) {
+    --it;
+    const ApiCall& c = model.api_calls[*it];
+    if (c.end_ns > frontier) {
+      if (c.start_ns <= frontier && !burst.empty() && c.end_ns >= model.api_calls[burst.back()].end_ns) {
+        burst.back() = *it;  // the enclosing call replaces its nested one
+        frontier = c.start_ns;
+      }
+      continue;
+    }
+    if (frontier - c.end_ns > options.burst_gap_ns) break;
+    const std::string_view name = base_api_name(model.name(c.name));
+    if (name.ends_with("Synchronize")) break;  // a wait by intent: the burst begins after it
+    // The thread's previous copy closes the previous unit of intent (a
+    // proxy serves one request after another).
+    if (name.starts_with("cudaMemcpy") || name.starts_with("cuMemcpy") || name.starts_with("cudaMemset") ||
+        name.starts_with("cuMemset")) {
+      break;
+    }
+    if (burst.size() >= options.max_burst_calls) break;
+    burst.push_back(*it);
+    frontier = c.start_ns;
+  }
+  return burst;
+}
+
+}  // namespace detail
+
 Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& options) {
+  return detail::split_copy_cached(model, index, options, nullptr);
+}
+
+namespace detail {
+
+Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOptions& options, BarrierKinds* cache) {
   const GpuOp& op = model.ops[index];
   Split s;
   if (!op.has_issue()) return s;
@@ -125,7 +173,37 @@ Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& opti
   s.held_begin_ns = t;
   s.held = start - t;
   s.held_host = clip(op.api_end_ns, t, start);
+
+  // Earlier calls of the thread's burst that waited for another thread's
+  // context lock: the thread had set out to issue the copy.
+  s.intent_ns = issue;
+  if (!op.host_staged()) {
+    TimeNs stalled = 0;
+    const auto burst = burst_before(model, op.api, options);
+    for (uint32_t b : burst) {
+      const ApiCall& c = model.api_calls[b];
+      const TimeNs normal = normal_api_cost(model, c, options);
+      if (c.duration() <= options.host_lock_min_ns ||
+          c.duration() <= static_cast<TimeNs>(options.host_lock_factor) * normal) {
+        continue;
+      }
+      if (!barrier_kind_of(model, b, cache).empty()) continue;  // its own work, not a wait
+      if (find_lock_holder(model, b, cache) == kNone) continue;
+      stalled += c.duration() - normal;
+    }
+    if (stalled > 0) {
+      s.burst_first_api = burst.back();
+      s.intent_ns = model.api_calls[burst.back()].start_ns;
+      s.held_in_burst = std::min(stalled, issue - s.intent_ns);
+      s.burst = issue - s.intent_ns - s.held_in_burst;
+      s.held += s.held_in_burst;
+      s.held_host += s.held_in_burst;
+      s.issue_to_start += issue - s.intent_ns;
+    }
+  }
   return s;
 }
+
+}  // namespace detail
 
 }  // namespace holdup::analysis

@@ -42,13 +42,27 @@ bool print_table() {
   return v && *v && std::string(v) != "0";
 }
 
+// The fixture sets: the workload's runs (MANIFEST.json) and the
+// real-library corpus (corpus/MANIFEST.json, tests/corpus). Each fixture's
+// trace paths are relative to its manifest's folder, kept in "_dir".
 std::optional<nlohmann::json> read_manifest() {
-  const auto path = data_dir() / "MANIFEST.json";
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  std::ifstream in(path);
-  auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (manifest.is_discarded() || !manifest.contains("fixtures")) return nlohmann::json{};
-  return manifest;
+  nlohmann::json all;
+  all["fixtures"] = nlohmann::json::array();
+  bool found = false;
+  for (const auto& dir : {data_dir(), data_dir() / "corpus"}) {
+    const auto path = dir / "MANIFEST.json";
+    if (!std::filesystem::exists(path)) continue;
+    found = true;
+    std::ifstream in(path);
+    auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (manifest.is_discarded() || !manifest.contains("fixtures")) return nlohmann::json{};
+    for (auto fixture : manifest["fixtures"]) {
+      fixture["_dir"] = dir.string();
+      all["fixtures"].push_back(std::move(fixture));
+    }
+  }
+  if (!found) return std::nullopt;
+  return all;
 }
 
 struct LoadedFixture {
@@ -58,7 +72,8 @@ struct LoadedFixture {
 
 void load_fixture(const nlohmann::json& fixture, LoadedFixture* out) {
   std::vector<std::string> paths;
-  for (const auto& p : fixture["traces"]) paths.push_back((data_dir() / p.get<std::string>()).string());
+  const std::filesystem::path dir = fixture.value("_dir", data_dir().string());
+  for (const auto& p : fixture["traces"]) paths.push_back((dir / p.get<std::string>()).string());
   std::vector<std::string> errors;
   analysis::LoadOptions load;
   load.strip_command_line = true;

@@ -20,7 +20,10 @@ namespace holdup::testing {
 
 // Synthetic time origin (ns); times in the helpers are microseconds after it.
 inline constexpr uint64_t kT0 = 2'000'000'000'000ull;
-inline uint64_t at_us(double us) { return kT0 + static_cast<uint64_t>(us * 1000.0); }
+// (Negative times are before the origin: "long before the scenario".)
+inline uint64_t at_us(double us) {
+  return static_cast<uint64_t>(static_cast<int64_t>(kT0) + static_cast<int64_t>(us * 1000.0));
+}
 
 inline constexpr uint32_t kContext = 1;
 inline constexpr uint32_t kNullStream = 7;

@@ -102,12 +102,15 @@ DUMP_LINE = re.compile(r"^\s*[\d.]+\s+(\d+)\s+(api|memcpy)\s+(.*)$")
 
 
 def cupti_data_copies(trace, nbytes):
-    """[(api_entry_ns, gpu_start_ns, gpu_end_ns)] of the memcpy records of
-    nbytes bytes, in API-entry order, read raw with `holdup dump`."""
+    """[(api_entry_ns, gpu_start_ns, gpu_end_ns, intent_ns)] of the memcpy
+    records of nbytes bytes, in API-entry order, read raw with `holdup dump`.
+    intent_ns: the entry of the runtime cudaEventRecord the proxy thread made
+    right before the copy's call (the workload's begin event, recorded after
+    its issue stamp), else the copy's own entry."""
     out = subprocess.run([HOLDUP, "dump", "--sorted", "--abs", "--kind", "api,memcpy", trace],
                          capture_output=True, text=True, check=True).stdout
     size = "%.1f MiB" % (nbytes / 1048576.0)
-    entry, copies = {}, []
+    entry, copies, previous, last_on_thread = {}, [], {}, {}
     for line in out.splitlines():
         m = DUMP_LINE.match(line)
         if not m:
@@ -117,18 +120,47 @@ def cupti_data_copies(trace, nbytes):
         dur_ns = int(float(re.search(r"dur ([\d.]+) us", rest).group(1)) * 1000)
         if kind == "api":
             entry[corr] = min(entry.get(corr, t), t)
+            if rest.startswith("runtime "):
+                tid = int(re.search(r"tid (\d+)", rest).group(1))
+                name = rest.split()[1]
+                previous.setdefault(corr, last_on_thread.get(tid))
+                last_on_thread[tid] = (name, t)
         elif (" %s " % size) in rest + " ":
             copies.append((corr, t, t + dur_ns))
-    rows = sorted((entry[c], s0, e0) for c, s0, e0 in copies if c in entry)
-    return rows
+    rows = []
+    for c, s0, e0 in copies:
+        if c not in entry:
+            continue
+        before = previous.get(c)
+        intent = before[1] if before and before[0] == "cudaEventRecord" else entry[c]
+        rows.append((entry[c], s0, e0, intent))
+    return sorted(rows)
 
 
 def held_string(process):
     return "".join("H" if it.get("held") else "." for it in process["iterations"])
 
 
+# The recorded runs of the workload, each a folder of DATA with one
+# sub-folder per scenario: (folder, card, driver, date).
+RUNS = [
+    ("h100", "NVIDIA H100 80GB HBM3 (132 SMs), GPU-7ac44925-6923-5b37-3b9e-a630b6670909", "580.159.04", "2026-11-25"),
+    ("h100-run2", "NVIDIA H100 80GB HBM3 (132 SMs), GPU-7ac44925-6923-5b37-3b9e-a630b6670909", "580.159.04",
+     "2026-11-25"),
+    ("h200", "NVIDIA H200 (132 SMs), GPU-ff2f1787-9237-25d1-9f43-0cd464583063", "580.159.04", "2026-12-01"),
+]
+
+
 def main():
-    root = os.path.join(DATA, "h100")
+    fixtures = []
+    for run, _, _, _ in RUNS:
+        if os.path.isdir(os.path.join(DATA, run)):
+            fixtures += run_fixtures(run)
+    write(fixtures)
+
+
+def run_fixtures(run):
+    root = os.path.join(DATA, run)
     fixtures = []
     for scenario in sorted(os.listdir(root)):
         folder = os.path.join(root, scenario)
@@ -145,7 +177,7 @@ def main():
         processes = []
         any_held = False
         for rank, p in sorted(by_rank(traced).items()):
-            trace = "h100/%s/trace/" % scenario
+            trace = "%s/%s/trace/" % (run, scenario)
             names = [n for n in os.listdir(os.path.join(folder, "trace")) if n.endswith("-%d.trace" % p["pid"])]
             if len(names) != 1:
                 sys.exit("%s: no trace file for pid %d" % (scenario, p["pid"]))
@@ -166,12 +198,27 @@ def main():
                     "copy_api_us": round(it["copy_api_us"], 1),
                     "alone_held": bool(a_it["held"]) if a_it else None,
                 }
-                api_entry, gpu_start, gpu_end = cupti[skip + i]
+                api_entry, gpu_start, gpu_end, intent = cupti[skip + i]
                 late = (gpu_end - api_entry) / 1000.0 - p["copy_alone_us"]
+                late_from_intent = (gpu_end - intent) / 1000.0 - p["copy_alone_us"]
                 entry["copy_late_us"] = round(late, 1)
+                entry["copy_late_from_burst_us"] = round(late_from_intent, 1)
                 entry["copy_start_after_entry_us"] = round((gpu_start - api_entry) / 1000.0, 1)
                 held = entry["events_held"]
-                if held and late <= bar:
+                in_burst = False
+                if held and late <= bar and late_from_intent > MARGINAL_FACTOR * bar:
+                    # The unit of intent is the thread's burst of calls that
+                    # ends in the copy: its begin-event record, made after
+                    # the issue stamp, was blocked on the host.
+                    in_burst = True
+                    entry["why"] = ("held in the proxy's burst: its begin-event cudaEventRecord right before the "
+                                    "copy's call was blocked on the host; the copy ended %.0f us after that call's "
+                                    "entry (%.0f us after its own)" % ((gpu_end - intent) / 1000.0,
+                                                                         (gpu_end - api_entry) / 1000.0))
+                elif held and late <= bar and late_from_intent > bar:
+                    held = None
+                    entry["why"] = "marginal: %.0f us late from the burst's start (bar %.0f us)" % (late_from_intent, bar)
+                elif held and late <= bar:
                     held = False
                     entry["why"] = ("the copy's own records show no hold (GPU end %.0f us after its API entry); "
                                     "the events' %.0f us lie outside the copy: the proxy's event-record calls "
@@ -186,7 +233,11 @@ def main():
                                     "without holdup: the recorder's host cost, not a hold" %
                                     (it["hold_us"], it["copy_api_us"]))
                 entry["held"] = held
-                if held:
+                if held and in_burst:
+                    any_held = True
+                    entry["cause"] = ["host-side-lock"]
+                    entry["blocker"] = "api"
+                elif held:
                     any_held = True
                     if expected:
                         entry["cause"] = expected[0]
@@ -207,7 +258,8 @@ def main():
         is_control = (scenario in DESIGNED_CONTROLS or scenario.endswith("+remedy")) and not any_held
         fixture = {
             "scenario": scenario,
-            "traces": ["h100/%s/trace" % scenario],
+            "traces": ["%s/%s/trace" % (run, scenario)],
+            "run": run,
             "control": is_control,
             "processes": processes,
         }
@@ -216,19 +268,25 @@ def main():
         if (scenario in DESIGNED_CONTROLS or scenario.endswith("+remedy")) and any_held:
             fixture["note"] = "designed as a control, but the measurements show a hold (also without holdup)"
         fixtures.append(fixture)
+    return fixtures
 
+
+def write(fixtures):
     manifest = {
         "schema": "holdup-fixtures/2",
-        "card": "NVIDIA H100 80GB HBM3 (132 SMs), GPU-7ac44925-6923-5b37-3b9e-a630b6670909",
-        "driver": "580.159.04",
+        "card": RUNS[0][1],
+        "driver": RUNS[0][2],
         "cuda": "13.0",
-        "date": "2026-11-25",
+        "date": RUNS[0][3],
+        "runs": [{"folder": r, "card": c, "driver": d, "date": t} for r, c, d, t in RUNS
+                 if os.path.isdir(os.path.join(DATA, r))],
         "made_by": "tools/workload/run_all_scenarios.sh, then tests/data/h100/make_manifest.py",
         "data_copies": ("per process, the memcpy records (not memsets) of copy_bytes bytes in issue order (API entry): the first "
                         "calibration_copies are the workload's start-up calibration, the next warmup are "
                         "warm-up iterations (no event truth), then iteration 0, 1, ..."),
         "controls": ("in a fixture with control=true no copy of any kind issued at or after the first measured "
-                     "iteration's copy is flagged"),
+                     "iteration's copy is flagged, except inside an iteration whose own measurement says held or "
+                     "marginal (held true or null): from its data copy's issue to the next one's"),
         "fixtures": fixtures,
     }
     out = os.path.join(DATA, "MANIFEST.json")
