@@ -66,12 +66,20 @@ struct Summary {
   uint64_t copies = 0;            // selected
   uint64_t without_issue = 0;     // no API record joined: not split
   uint64_t flagged = 0;
+  // Late with no recorded work on their GPU ahead of them (CopyVerdict::cold):
+  // not held, never counted as flagged.
+  uint64_t cold = 0;
   analysis::TimeNs held_flagged_ns = 0;
   std::vector<CauseTotal> by_cause_totals;  // flagged copies, most held first
   Stats issue_to_start;
   Stats held;
   std::vector<Group> by_stream, by_channel, by_kind, by_cause;
   std::vector<uint32_t> worst;  // indexes into analysis.copies, most held first (top N)
+  // Cold copies, largest issue-to-start first (top N); indexes into analysis.copies.
+  std::vector<uint32_t> cold_worst;
+  // The flagged copies by pattern (analysis::find_patterns), most held first,
+  // each with its 3 most-held copies; all patterns (a report shows the first few).
+  std::vector<analysis::Pattern> patterns;
   uint64_t dropped_records = 0; // over all traces
 };
 

@@ -14,6 +14,9 @@ CheckResult check_limits(const analysis::Analysis& a, const std::vector<uint32_t
   const analysis::CopyVerdict* worst = nullptr;
   for (uint32_t i : selection) {
     const auto& v = a.copies[i];
+    // A cold copy (no recorded work ahead of it on its GPU) is not held:
+    // neither flagged nor the most held.
+    if (v.cold) continue;
     if (v.flagged) ++flagged;
     if (v.has_issue && (!worst || v.split.held > worst->split.held)) worst = &v;
   }

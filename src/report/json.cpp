@@ -57,13 +57,56 @@ json finding_json(const analysis::Finding& f) {
   for (const auto& s : f.signals) {
     json records = json::array();
     for (const auto& r : s.records) records.push_back(ref_json(r));
-    signals.push_back({{"text", s.text}, {"records", records}});
+    signals.push_back({{"code", s.code}, {"text", s.text}, {"records", records}});
   }
   j["signals"] = signals;
   json blockers = json::array();
   for (const auto& b : f.blockers) blockers.push_back({{"held_behind_ns", b.held_behind_ns}, {"record", ref_json(b.record)}});
   j["blockers"] = blockers;
   return j;
+}
+
+json split_json(const analysis::Model& model, const analysis::Split& split) {
+  json j = {{"issue_to_start_ns", split.issue_to_start},
+            {"intent_ns", split.intent_ns},
+            {"burst_ns", split.burst},
+            {"api_ns", split.api},
+            {"stream_order_ns", split.stream_order},
+            {"dependency_ns", split.dependency},
+            {"held_ns", split.held},
+            {"held_host_ns", split.held_host},
+            {"held_in_burst_ns", split.held_in_burst},
+            {"normal_api_ns", split.normal_api_ns}};
+  if (split.burst_first_api < model.api_calls.size()) {
+    j["burst_first_api"] = ref_json(analysis::ref_api(model, split.burst_first_api));
+  }
+  return j;
+}
+
+json patterns_json(const analysis::Analysis& a, const std::vector<analysis::Pattern>& patterns) {
+  const analysis::Model& model = *a.model;
+  const auto pid_of = [&model](uint32_t process) {
+    return process < model.processes.size() ? model.processes[process].pid : 0;
+  };
+  json out = json::array();
+  for (const auto& p : patterns) {
+    json worst = json::array();
+    for (uint32_t index : p.worst) {
+      const auto& v = a.copies[index];
+      const auto& op = model.ops[v.op];
+      worst.push_back({{"correlation_id", op.correlation_id}, {"pid", pid_of(op.process)}, {"held_ns", v.split.held}});
+    }
+    out.push_back({{"cause", analysis::cause_id(p.key.cause)},
+                   {"pid", pid_of(p.key.process)},
+                   {"thread_id", p.key.thread_id},
+                   {"stream_id", p.key.stream_id},
+                   {"blocker", {{"kind", p.key.blocker_kind}, {"name", p.key.blocker_name}}},
+                   {"copies", p.copies},
+                   {"held_ns", p.held_ns},
+                   {"max_held_ns", p.max_held_ns},
+                   {"worst", worst}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -101,6 +144,7 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
   j["summary"] = {{"copies", s.copies},
                   {"without_issue", s.without_issue},
                   {"flagged", s.flagged},
+                  {"cold", s.cold},
                   {"held_flagged_ns", s.held_flagged_ns},
                   {"dropped_records", s.dropped_records},
                   {"issue_to_start", stats_json(s.issue_to_start)},
@@ -110,6 +154,7 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
     by_cause.push_back({{"cause", analysis::cause_id(t.cause)}, {"copies", t.copies}, {"held_ns", t.held_ns}});
   }
   j["held_by_cause"] = by_cause;
+  j["patterns"] = patterns_json(a, s.patterns);
 
   json worst = json::array();
   for (uint32_t index : s.worst) {
@@ -122,18 +167,22 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                      {"issue_api", ref_json(analysis::ref_api(model, op.api))},
                      {"issue_ns", op.issue_ns},
                      {"start_ns", op.start_ns},
-                     {"split",
-                      {{"issue_to_start_ns", v.split.issue_to_start},
-                       {"api_ns", v.split.api},
-                       {"stream_order_ns", v.split.stream_order},
-                       {"dependency_ns", v.split.dependency},
-                       {"held_ns", v.split.held},
-                       {"held_host_ns", v.split.held_host},
-                       {"normal_api_ns", v.split.normal_api_ns}}},
+                     {"split", split_json(model, v.split)},
                      {"cause", analysis::cause_id(v.cause)},
                      {"findings", findings}});
   }
   j["worst"] = worst;
+  json cold = json::array();
+  for (uint32_t index : s.cold_worst) {
+    const auto& v = a.copies[index];
+    const auto& op = model.ops[v.op];
+    cold.push_back({{"copy", ref_json(analysis::ref_op(model, v.op))},
+                    {"kind", analysis::op_kind_name(op)},
+                    {"issue_ns", op.issue_ns},
+                    {"start_ns", op.start_ns},
+                    {"issue_to_start_ns", v.split.issue_to_start}});
+  }
+  j["cold"] = cold;
   j["delays"] = {{"by_kind", groups_json(s.by_kind)},
                  {"by_cause", groups_json(s.by_cause)},
                  {"by_stream", groups_json(s.by_stream)},

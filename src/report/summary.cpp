@@ -1,5 +1,6 @@
 // What a report says, independent of its format: totals, held time by
-// cause, the worst copies and delay distributions per group.
+// cause, patterns, the worst copies, the cold ones and delay distributions
+// per group.
 
 #include <algorithm>
 #include <bit>
@@ -74,7 +75,7 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
     void add(const analysis::CopyVerdict& v) {
       issue_to_start.push_back(v.split.issue_to_start);
       held.push_back(v.split.held);
-      if (v.flagged) ++flagged;
+      if (v.flagged && !v.cold) ++flagged;
     }
     void merge(Values&& other) {
       flagged += other.flagged;
@@ -114,6 +115,11 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
     by_cause_id[analysis::cause_id(v.cause)].add(v);
     all_issue.push_back(v.split.issue_to_start);
     all_held.push_back(v.split.held);
+    if (v.cold) {  // not held: never flagged, listed apart
+      ++s.cold;
+      s.cold_worst.push_back(index);
+      continue;
+    }
     if (v.flagged) {
       ++s.flagged;
       s.held_flagged_ns += v.split.held;
@@ -148,6 +154,11 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
   std::sort(s.worst.begin(), s.worst.end(),
             [&](uint32_t x, uint32_t y) { return a.copies[x].split.held > a.copies[y].split.held; });
   if (s.worst.size() > top) s.worst.resize(top);
+  std::stable_sort(s.cold_worst.begin(), s.cold_worst.end(), [&](uint32_t x, uint32_t y) {
+    return a.copies[x].split.issue_to_start > a.copies[y].split.issue_to_start;
+  });
+  if (s.cold_worst.size() > top) s.cold_worst.resize(top);
+  s.patterns = analysis::find_patterns(a, selection, 3);
 
   auto groups = [](std::map<std::string, Values>& in) {
     std::vector<Group> out;

@@ -1,5 +1,6 @@
-// The terminal report: summary, recorder health, the worst flagged copies
-// with evidence and remedy, and delay histograms.
+// The terminal report: summary, recorder health, held time by cause, the
+// patterns of the flagged copies, the worst flagged copies with evidence and
+// remedy, the cold copies, and delay histograms.
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -16,6 +17,20 @@ using analysis::TimeNs;
 namespace {
 
 constexpr int kBarWidth = 40;
+// Patterns shown; the rest are counted.
+constexpr size_t kTextPatterns = 10;
+// Names longer than this (mangled C++ kernels) are cut in the middle in
+// the text; the JSON keeps them whole.
+constexpr size_t kLongName = 100;
+
+std::string shorten(std::string_view name) {
+  if (name.size() <= kLongName) return std::string(name);
+  constexpr size_t kTail = 30;
+  const size_t head = kLongName - kTail - 3;
+  return std::string(name.substr(0, head)) + "..." + std::string(name.substr(name.size() - kTail));
+}
+
+std::string copies_text(uint64_t n) { return fmt::format("{} cop{}", n, n == 1 ? "y" : "ies"); }
 
 std::string at(const analysis::Model& model, TimeNs t) {
   return t >= model.origin_ns ? "+" + format_duration(t - model.origin_ns) : "?";
@@ -47,7 +62,10 @@ void finding_text(std::string& out, const analysis::Model& model, const Finding&
     out += fmt::format("    not claimed (one signal only): {} [{}]\n", analysis::cause_title(f.cause),
                        analysis::cause_id(f.cause));
   }
-  for (const auto& s : f.signals) out += "      signal: " + s.text + "\n";
+  for (const auto& s : f.signals) {
+    out += s.code.empty() ? "      signal: " : fmt::format("      signal [{}]: ", s.code);
+    out += s.text + "\n";
+  }
   for (const auto& c : f.corroboration) out += "      note: " + c + "\n";
   if (!f.claimed) return;
   if (!f.blockers.empty()) out += "      held behind:\n";
@@ -89,6 +107,82 @@ void group_section(std::string& out, const char* title, const std::vector<Group>
   }
 }
 
+// "issue-to-start = [burst +] api + stream order + dependency + held (host)",
+// and where the burst of calls that ends in the copy's call set out.
+void split_text(std::string& out, const analysis::Model& model, const analysis::Split& split) {
+  const bool burst = split.burst + split.held_in_burst > 0;
+  out += fmt::format("    issue-to-start {} = ", format_duration(split.issue_to_start));
+  if (burst) out += fmt::format("burst {} + ", format_duration(split.burst));
+  out += fmt::format("api {} + stream order {} + dependency {} + held {} (host {}", format_duration(split.api),
+                     format_duration(split.stream_order), format_duration(split.dependency),
+                     format_duration(split.held), format_duration(split.held_host));
+  if (split.held_in_burst) {
+    out += fmt::format(", of it {} in earlier calls of the burst", format_duration(split.held_in_burst));
+  }
+  out += ")\n";
+  if (!burst) return;
+  out += fmt::format("    set out at {}", at(model, split.intent_ns));
+  if (split.burst_first_api < model.api_calls.size()) {
+    const auto& first = model.api_calls[split.burst_first_api];
+    out += fmt::format(" with {} (corr {})", model.name(first.name), first.correlation_id);
+  }
+  out += ": the thread's burst of CUDA calls that ends in the copy's call\n";
+}
+
+// One line per pattern (thread, stream, cause, blocker), most held first,
+// with its most-held copies under it.
+void patterns_section(std::string& out, const analysis::Analysis& a, const Summary& s) {
+  const analysis::Model& model = *a.model;
+  out += "\nPatterns (flagged copies by thread, stream, cause and blocker)\n";
+  if (s.patterns.empty() && !s.flagged) out += "  none\n";
+  uint64_t in_patterns = 0;
+  for (const auto& p : s.patterns) in_patterns += p.copies;
+  for (size_t i = 0; i < s.patterns.size() && i < kTextPatterns; ++i) {
+    const auto& p = s.patterns[i];
+    const auto& k = p.key;
+    const std::string pid =
+        k.process < model.processes.size() ? std::to_string(model.processes[k.process].pid) : std::string("?");
+    const std::string blocker =
+        k.blocker_kind.empty() ? "no recorded blocker" : "behind " + k.blocker_kind + " " + shorten(k.blocker_name);
+    out += fmt::format("  {:>12}  total {:>9}  max {:>9}  {}  pid {} thread {} stream {}  {}\n", copies_text(p.copies),
+                       format_duration(p.held_ns), format_duration(p.max_held_ns), analysis::cause_id(k.cause), pid,
+                       k.thread_id, k.stream_id, blocker);
+    std::string worst;
+    for (uint32_t index : p.worst) {
+      const auto& v = a.copies[index];
+      worst += fmt::format("{}corr {} held {}", worst.empty() ? "" : ", ", model.ops[v.op].correlation_id,
+                           format_duration(v.split.held));
+    }
+    if (!worst.empty()) out += "      worst: " + worst + "\n";
+  }
+  if (s.patterns.size() > kTextPatterns) {
+    uint64_t copies = 0;
+    TimeNs held = 0;
+    for (size_t i = kTextPatterns; i < s.patterns.size(); ++i) {
+      copies += s.patterns[i].copies;
+      held += s.patterns[i].held_ns;
+    }
+    out += fmt::format("  ... {} more pattern{} ({}, held {})\n", s.patterns.size() - kTextPatterns,
+                       s.patterns.size() - kTextPatterns == 1 ? "" : "s", copies_text(copies), format_duration(held));
+  }
+  if (in_patterns < s.flagged) out += fmt::format("  {} flagged in no pattern\n", copies_text(s.flagged - in_patterns));
+}
+
+// Late copies with no recorded work on their GPU ahead of them: listed apart,
+// not held.
+void cold_section(std::string& out, const analysis::Analysis& a, const Summary& s) {
+  if (!s.cold) return;
+  const analysis::Model& model = *a.model;
+  out += fmt::format("\nCold copies ({}, largest issue-to-start first; not flagged)\n", s.cold);
+  for (uint32_t index : s.cold_worst) {
+    const auto& v = a.copies[index];
+    out += fmt::format("  {}: issue-to-start {}, no recorded work on its GPU ahead of it (first use of a mapping or "
+                       "cold start): not held\n",
+                       ref_text(model, analysis::ref_op(model, v.op)), format_duration(v.split.issue_to_start));
+  }
+  if (s.cold > s.cold_worst.size()) out += fmt::format("  ... {} more\n", s.cold - s.cold_worst.size());
+}
+
 }  // namespace
 
 std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>& selection,
@@ -96,9 +190,10 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
   const analysis::Model& model = *a.model;
   const Summary s = summarize(a, selection, options.top);
   std::string out;
-  out += fmt::format("holdup report: {} process{}, {} GPU{}, {} cop{}, {} flagged\n", model.processes.size(),
+  out += fmt::format("holdup report: {} process{}, {} GPU{}, {} cop{}, {} flagged{}\n", model.processes.size(),
                      model.processes.size() == 1 ? "" : "es", model.gpus.size(), model.gpus.size() == 1 ? "" : "s",
-                     s.copies, s.copies == 1 ? "y" : "ies", s.flagged);
+                     s.copies, s.copies == 1 ? "y" : "ies", s.flagged,
+                     s.cold ? fmt::format(", {} cold", s.cold) : std::string());
   if (a.options.threshold_ns == analysis::AnalysisOptions::kDefaultThresholdNs) {
     out += fmt::format("flagged: held > {} (threshold from H100 controls: p99 {:.1f} us + margin)\n",
                        format_duration(a.options.threshold_ns),
@@ -136,6 +231,8 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
                        t.copies == 1 ? "y" : "ies", format_duration(t.held_ns), share);
   }
 
+  patterns_section(out, a, s);
+
   if (!s.worst.empty()) out += fmt::format("\nWorst flagged copies (top {})\n", s.worst.size());
   int rank = 0;
   for (uint32_t index : s.worst) {
@@ -146,10 +243,7 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
     out += fmt::format("    issued by {} on thread {} (corr {}) at {}, returned after {}; GPU start at {}\n",
                        model.name(call.name), call.thread_id, call.correlation_id, at(model, op.issue_ns),
                        format_duration(call.duration()), at(model, op.start_ns));
-    out += fmt::format("    issue-to-start {} = api {} + stream order {} + dependency {} + held {} (host {})\n",
-                       format_duration(v.split.issue_to_start), format_duration(v.split.api),
-                       format_duration(v.split.stream_order), format_duration(v.split.dependency),
-                       format_duration(v.split.held), format_duration(v.split.held_host));
+    split_text(out, model, v.split);
     const auto detail = analysis::detail_of(a, index);
     const auto& findings = detail.findings;
     if (v.cause == Cause::unknown) {
@@ -159,6 +253,8 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
       finding_text(out, model, findings[i], i == 0 && v.cause != Cause::unknown);
     }
   }
+
+  cold_section(out, a, s);
 
   out += "\nDelays, all selected copies\n";
   stats_line(out, "issue-to-start", s.issue_to_start);

@@ -57,6 +57,9 @@ EXPECTED = {
     "gemm-side-copy": (["sm-waiting"], "kernel",
                        "bf16 GEMMs fill every SM (one block per SM); the same-device copy runs on the SMs on a "
                        "COMPUTE channel of its own and waits for GEMM1's blocks to retire"),
+    "shared-queue": (["shared-hardware-queue"], "kernel",
+                     "CUDA_DEVICE_MAX_CONNECTIONS=1: the side stream's copy queued behind GEMM1 in the one "
+                     "hardware queue; the iteration's device synchronize comes after the copy"),
     "wait-stream": (["sm-waiting"], "kernel",
                     "the copy's stream waits for GEMM1 (the dependency, not held); after it, GEMM2's blocks took "
                     "the SMs first"),

@@ -41,11 +41,12 @@ TIMEOUT=${CORPUS_TIMEOUT:-80}
 PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 
-ORDER=(gemm-side-copy gemm-side-copy-b wait-stream wait-stream-b allocator allocator-quiet
+ORDER=(gemm-side-copy gemm-side-copy-b shared-queue wait-stream wait-stream-b allocator allocator-quiet
        pinned-prefetch two-process ipc-cold)
 declare -A ARGS=(
   [gemm-side-copy]="--case gemm-side-copy"
   [gemm-side-copy-b]="--case gemm-side-copy --gemm 4096,16384,4096 --copy-mib 8"
+  [shared-queue]="--case shared-queue"
   [wait-stream]="--case wait-stream"
   [wait-stream-b]="--case wait-stream --gemm 4096,16384,4096 --copy-mib 8"
   [allocator]="--case allocator"

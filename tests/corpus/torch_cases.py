@@ -53,7 +53,7 @@ CHILD_TIMEOUT_S = 75.0      # ipc-cold child, whole run
 BIG_BASE = 512 * MIB        # allocator: first large tensor
 BIG_STEP = 2 * MIB          # allocator: each new one is this much larger
 
-CASES = ("gemm-side-copy", "wait-stream", "allocator", "allocator-quiet", "pinned-prefetch",
+CASES = ("gemm-side-copy", "shared-queue", "wait-stream", "allocator", "allocator-quiet", "pinned-prefetch",
          "two-process", "ipc-cold", "neighbor")
 
 
@@ -248,6 +248,12 @@ def finish(args, doc, warm, measured):
 def case_gemm_copy(args, case):
     kind = "htod" if case == "pinned-prefetch" else "dtod"
     wait_dependency = case == "wait-stream"
+    # shared-queue: CUDA_DEVICE_MAX_CONNECTIONS=1 (set in main before CUDA
+    # starts): every stream shares one hardware queue, so ev_ready waits in
+    # it too; only the host clock sees the hold (t0 before ev_ready, t1
+    # when ev_done is seen complete), and the iteration ends in a device
+    # synchronize issued after the copy.
+    host_truth = case == "shared-queue"
     m, n, k = args.gemm
     nbytes = copy_bytes(args.copy_mib)
     a, b, c1, c2 = gemm_operands(m, n, k)
@@ -257,8 +263,24 @@ def case_gemm_copy(args, case):
     def do_copy():
         dst.copy_(src, non_blocking=True)
 
-    doc = base_doc(args, case, kind, nbytes, "events", [m, n, k])
+    doc = base_doc(args, case, kind, nbytes, "host" if host_truth else "events", [m, n, k])
     alone, spans, calls = calibrate_events(side, do_copy)
+    if host_truth:
+        ready0, done0 = timing_event(), timing_event()
+        host = []
+        for _ in range(CALIBRATION):
+            torch.cuda.synchronize()
+            t0 = now_ns()
+            with torch.cuda.stream(side):
+                ready0.record(side)
+                do_copy()
+                done0.record(side)
+            done0.synchronize()
+            host.append((now_ns() - t0) / 1e3)
+        alone_host = statistics.median(host)
+        doc["copy_alone_host_us"] = r2(alone_host)
+        doc["calibration_copies"] = 2 * CALIBRATION  # the event and the host calibration
+        doc["calibration_host_us"] = [r2(h) for h in host]
     doc["copy_alone_us"] = r2(alone)
     doc["calibration_us"] = [r2(s) for s in spans]
     doc["calibration_call_us"] = [r2(c) for c in calls]
@@ -274,6 +296,7 @@ def case_gemm_copy(args, case):
             g1e.record(compute)
         if wait_dependency:
             side.wait_stream(compute)
+        t0 = now_ns()
         with torch.cuda.stream(side):
             ready.record(side)
             t_call = now_ns()
@@ -284,8 +307,16 @@ def case_gemm_copy(args, case):
             g2s.record(compute)
             torch.mm(a, b, out=c2)
             g2e.record(compute)
+        if host_truth:
+            done.synchronize()
+            t1 = now_ns()
         torch.cuda.synchronize()
         it = event_iteration(index, span_us(ready, done), alone, (t_ret - t_call) / 1e3)
+        if host_truth:
+            it["late_us"] = r2((t1 - t0) / 1e3 - alone_host)
+            it["stall_us"] = r2((t_call - t0) / 1e3)
+            it["copy_late_us"] = r2((t1 - t_call) / 1e3 - alone_host)
+            it["held"] = bool(it["late_us"] > bar_us(alone))
         it["gemms_us"] = gemm_spans(g1s, ready, [(g1s, g1e), (g2s, g2e)])
         return it
 
@@ -386,6 +417,7 @@ def case_allocator(args, case):
         alone_call = statistics.median(from_call)
         doc["copy_alone_us"] = r2(alone)
         doc["copy_alone_host_us"] = r2(alone_host)
+        doc["calibration_copies"] = 2 * CALIBRATION  # the event and the host calibration
         doc["copy_alone_call_us"] = r2(alone_call)
         doc["calibration_us"] = [r2(s) for s in spans]
         doc["calibration_host_us"] = [r2(h) for h in hosts]
@@ -497,6 +529,7 @@ class CopyOnly:
             host.append((now_ns() - t0) / 1e3)
         self.alone_host = statistics.median(host)
         self.doc["copy_alone_host_us"] = r2(self.alone_host)
+        self.doc["calibration_copies"] = 2 * CALIBRATION  # the event and the host calibration
         self.doc["calibration_host_us"] = [r2(h) for h in host]
         log("[%s] copy %d bytes dtod; alone %.1f us, host %.1f us (calibration %s)" %
             (self.case, self.nbytes, alone, self.alone_host, ", ".join("%.1f" % s for s in spans)))
@@ -686,12 +719,14 @@ def main(argv=None):
         parser.error("--iters >= 1, --warmup >= 0 and --seconds > 0")
     if args.copy_kind and args.case not in ("allocator", "allocator-quiet"):
         parser.error("--copy-kind is for the allocator cases only")
+    if args.case == "shared-queue":
+        os.environ["CUDA_DEVICE_MAX_CONNECTIONS"] = "1"  # read when the context is made: before any CUDA call
     if not torch.cuda.is_available():
         print("torch_cases: error: no CUDA device visible to torch", file=sys.stderr)
         return 1
     torch.cuda.set_device(0)
     try:
-        if args.case in ("gemm-side-copy", "wait-stream", "pinned-prefetch"):
+        if args.case in ("gemm-side-copy", "shared-queue", "wait-stream", "pinned-prefetch"):
             case_gemm_copy(args, args.case)
         elif args.case in ("allocator", "allocator-quiet"):
             case_allocator(args, args.case)
