@@ -3,6 +3,7 @@
 // stream serializing the blocking streams of its context.
 
 #include <algorithm>
+#include <tuple>
 #include <fmt/format.h>
 
 #include "causes.h"
@@ -33,6 +34,29 @@ TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, Time
     }
   }
   return total;
+}
+
+// The median duration of up to 8 earlier kernels of the same name on the
+// same stream as `k` (0 when there are none): its usual length.
+TimeNs usual_duration(const Model& model, uint32_t k) {
+  const GpuOp& op = model.ops[k];
+  auto it = model.ops_by_stream.find({op.process, op.context_id, op.stream_id});
+  if (it == model.ops_by_stream.end()) return 0;
+  const auto& list = it->second;
+  auto pos = std::lower_bound(list.begin(), list.end(), k, [&](uint32_t a, uint32_t b) {
+    return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) < std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
+  });
+  std::vector<TimeNs> durations;
+  for (int steps = 0; pos != list.begin() && steps < 64 && durations.size() < 8; ++steps) {
+    --pos;
+    const GpuOp& earlier = model.ops[*pos];
+    if (*pos != k && earlier.kind == OpKind::kernel && earlier.name == op.name && earlier.end_ns > earlier.start_ns) {
+      durations.push_back(earlier.end_ns - earlier.start_ns);
+    }
+  }
+  if (durations.empty()) return 0;
+  std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
+  return durations[durations.size() / 2];
 }
 
 }  // namespace
@@ -87,7 +111,30 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
     s.records.push_back(ref_op(model, adjacent));
     f.signals.push_back(std::move(s));
   }
-  f.claimed = ran_through && adjacent != kNone;
+  // Or: the copy ran while a kernel of the other context was running, and
+  // that kernel took longer than its usual length by at least the copy's
+  // run: it was switched out while the copy's context had its turn.
+  uint32_t stretched = kNone;
+  if (adjacent == kNone) {
+    const TimeNs copy_run = in.copy.end_ns > in.copy.start_ns ? in.copy.end_ns - in.copy.start_ns : 0;
+    for (uint32_t o : foreign) {
+      const GpuOp& k = model.ops[o];
+      if (k.start_ns > he || k.end_ns < in.copy.end_ns) continue;
+      const TimeNs usual = usual_duration(model, o);
+      if (usual == 0 || k.end_ns - k.start_ns < usual + std::max(copy_run, in.options.adjacency_ns)) continue;
+      stretched = o;
+      Signal s;
+      s.code = "other-process.switched-out";
+      s.text = fmt::format("the copy ran inside {} of pid {}, which lasted {} against its usual {} (the median of its "
+                           "earlier runs on its stream): that context was switched out while the copy's ran",
+                           model.describe(k), model.processes[k.process].pid, us(k.end_ns - k.start_ns), us(usual));
+      s.records.push_back(ref_op(model, o));
+      f.signals.push_back(std::move(s));
+      f.released_ns = he;
+      break;
+    }
+  }
+  f.claimed = ran_through && (adjacent != kNone || stretched != kNone);
   f.explains_ns = through;
   f.remedy = "processes sharing a GPU without MPS take turns (time-slicing): run them under MPS "
              "(nvidia-cuda-mps-control -d) or give each its own GPU";

@@ -91,10 +91,11 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
   for_each_op_overlapping(model, in.copy.gpu, hb, he + 1, [&](uint32_t o) {
     const GpuOp& k = model.ops[o];
     if (k.kind != OpKind::kernel) return;
+    // Only kernels of the copy's own context share SMs with it: contexts
+    // (processes) take turns on the GPU (time-slicing, find_other_process).
+    if (k.process != in.copy.process || k.context_id != in.copy.context_id) return;
     // The copy's channel must be its own, not shared with the kernel.
-    if (k.process == in.copy.process && k.context_id == in.copy.context_id && k.channel_id == in.copy.channel_id) {
-      return;
-    }
+    if (k.channel_id == in.copy.channel_id) return;
     const DeviceLimits* limits = model.device_limits(k.process, k.device_id);
     if (!limits) {
       occupancy_unknown = true;
