@@ -74,7 +74,7 @@ struct GpuOp {
   OpKind kind = OpKind::kernel;
   uint8_t channel_type = 0;  // proto::ChannelType
   uint8_t copy_kind = 0;     // proto::CopyKind (memcpy only)
-  uint8_t flags = 0;         // kPeer | kDeviceLaunched | kSynchronous | kPageable
+  uint8_t flags = 0;         // kPeer | kDeviceLaunched | kSynchronous | kPageable | kIncomplete
 
   static constexpr uint8_t kPeer = 1;
   static constexpr uint8_t kDeviceLaunched = 2;
@@ -82,6 +82,12 @@ struct GpuOp {
   static constexpr uint8_t kSynchronous = 4;
   // Source or destination (memset: the memory) is pageable host memory.
   static constexpr uint8_t kPageable = 8;
+  // No start or no end: the record came back before CUPTI completed it (a
+  // forced flush cut it in flight, or CUPTI lacked device buffers). Such an
+  // op is never a 0-length op: it is kept in Model::incomplete_ops only,
+  // outside every index the causes use.
+  static constexpr uint8_t kIncomplete = 16;
+  bool incomplete() const { return (flags & kIncomplete) != 0; }
   // A synchronous or pageable copy stages its data on the host inside its
   // API call: that time is its normal cost, not a hold.
   bool host_staged() const { return (flags & (kSynchronous | kPageable)) != 0; }
@@ -215,6 +221,12 @@ struct Process {
   std::vector<proto::DeviceIdentity> device_identities;
   bool has_header = false;
   proto::RecorderHealth health;  // the last chunk's (cumulative)
+  // Kernels, copies (memcpy and peer) and memsets without a start or an end
+  // (GpuOp::kIncomplete), left out of the analysis.
+  uint64_t incomplete_kernels = 0;
+  uint64_t incomplete_copies = 0;
+  uint64_t incomplete_memsets = 0;
+  uint64_t incomplete_ops() const { return incomplete_kernels + incomplete_copies + incomplete_memsets; }
   TraceInputStatus input;
   std::vector<proto::Note> notes;
   std::map<uint32_t, DeviceLimits> devices;         // CUPTI device id
@@ -269,7 +281,11 @@ struct Model {
   std::vector<Process> processes;
   std::vector<std::string> hosts;
   std::vector<Gpu> gpus;
+  // Complete GPU ops (start and end known): everything the causes look at.
   std::vector<GpuOp> ops;
+  // GPU ops without a start or an end (GpuOp::kIncomplete), counted per
+  // process; in no index.
+  std::vector<GpuOp> incomplete_ops;
   std::vector<ApiCall> api_calls;
   std::vector<Synchronization> synchronizations;
   std::vector<EventRecord> events;

@@ -39,6 +39,10 @@ struct TraceSummary {
   // Bytes moved by memcpy records, and how many of those were peer copies.
   uint64_t copy_bytes = 0;
   uint64_t peer_copies = 0;
+  // Kernels, memcpys and memsets the recorder marked incomplete (cut in
+  // flight by a forced flush): the analysis leaves them out, as it does
+  // every GPU record without a start or an end.
+  uint64_t incomplete_gpu_records = 0;
   // Earliest start and latest end over timed records (GPU work, API calls,
   // overheads, markers, launches, module events); 0 when none was timed.
   uint64_t first_ns = 0;

@@ -39,6 +39,14 @@ GpuOp gpu_op_from(OpKind kind, const Record& r, uint32_t process) {
   return op;
 }
 
+// A record without a start or an end (cut in flight by a forced flush,
+// `incomplete` set by the recorder; or a zero timestamp from CUPTI) is
+// never a 0-length op: it is set apart and counted.
+template <typename Record>
+bool incomplete(const Record& r) {
+  return r.incomplete() || r.start_ns() == 0 || r.end_ns() == 0;
+}
+
 }  // namespace
 
 struct ModelBuilder::TraceState {
@@ -119,6 +127,11 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     process.thread_names[t.thread_id()] = resolve(t.name_iid());
   }
 
+  auto set_apart = [&](GpuOp& op, uint64_t& count) {
+    op.flags |= GpuOp::kIncomplete;
+    ++count;
+    model_.incomplete_ops.push_back(op);
+  };
   for (const auto& k : chunk.kernel()) {
     GpuOp op = gpu_op_from(OpKind::kernel, k, p);
     op.name = resolve(k.name_iid());
@@ -129,6 +142,10 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     op.shared_memory_per_block = static_cast<uint32_t>(
         positive(int64_t{k.static_shared_memory()} + k.dynamic_shared_memory()));
     if (k.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
+    if (incomplete(k)) {
+      set_apart(op, process.incomplete_kernels);
+      continue;
+    }
     auto [local, added] = trace_->local_memory.try_emplace(k.context_id(), k.local_memory_total());
     if (added || local->second != k.local_memory_total()) {
       local->second = k.local_memory_total();
@@ -146,6 +163,10 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     if (m.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
     if ((m.flags() & kActivityFlagAsync) == 0) op.flags |= GpuOp::kSynchronous;
     if (m.src_kind() == proto::PAGEABLE || m.dst_kind() == proto::PAGEABLE) op.flags |= GpuOp::kPageable;
+    if (incomplete(m)) {
+      set_apart(op, process.incomplete_copies);
+      continue;
+    }
     model_.ops.push_back(op);
   }
   for (const auto& m : chunk.memset()) {
@@ -155,6 +176,10 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     if (m.is_device_launched()) op.flags |= GpuOp::kDeviceLaunched;
     if ((m.flags() & kActivityFlagAsync) == 0) op.flags |= GpuOp::kSynchronous;
     if (m.memory_kind() == proto::PAGEABLE) op.flags |= GpuOp::kPageable;
+    if (incomplete(m)) {
+      set_apart(op, process.incomplete_memsets);
+      continue;
+    }
     model_.ops.push_back(op);
   }
   for (const auto& a : chunk.api()) {
@@ -411,6 +436,10 @@ Model ModelBuilder::finish() {
     }
   }
 
+  for (auto& op : m.incomplete_ops) {
+    auto& device_gpu = m.processes[op.process].device_gpu;
+    if (auto it = device_gpu.find(op.device_id); it != device_gpu.end()) op.gpu = it->second;
+  }
   // Join each op to its outermost issuing API call.
   for (auto& op : m.ops) {
     if (op.gpu == kNone) {

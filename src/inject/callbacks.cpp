@@ -13,6 +13,7 @@
 #include "cupti_tables.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "signal_flush.h"
 #include "writer.h"
 
 namespace holdup::inject {
@@ -391,6 +392,17 @@ int initialize(const Config& config) {
   const bool capture_now = config.start_delay_ms == 0 && !config.profiler_api_range;
   if (g_layer->config().enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);
   set_before_stop_hook(disable_callbacks_at_exit);
+  if (config.signal_flush) {
+    // Only signals still at their default disposition: the app's own
+    // handlers are never replaced (signal_flush.h).
+    const SignalInstall install = install_final_flush_handlers();
+    for (int signal : install.installed) header.final_flush_signals.push_back(signal_name(signal));
+    std::string left;
+    for (int signal : install.left_to_app) left += (left.empty() ? "" : ", ") + signal_name(signal);
+    if (!left.empty())
+      log().info("no final flush on {}: the app handles or ignores {}", left,
+                 install.left_to_app.size() == 1 ? "it" : "them");
+  }
   recorder->start(std::move(header), capture_now);
   return 1;
 }

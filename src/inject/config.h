@@ -75,6 +75,21 @@ struct Config {
   // analysis takes an event as fired when the work before it on its stream
   // ended.
   bool event_device_timestamps = false;
+  // The most recording time a SIGKILL may lose: when no activity buffer
+  // has come back from CUPTI for about this long while CUPTI holds one of
+  // ours, the writer forces one back (cuptiActivityFlushAll(FLUSH_FORCED)),
+  // cutting the records still in flight in it (counted incomplete). CUPTI's
+  // normal flush returns only buffers whose records are all complete, which
+  // on a busy GPU never happens to the buffer being filled. 0: never forced
+  // while running (the final flush at exit still is).
+  uint32_t max_loss_ms = 1000;
+  // On SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT and SIGBUS whose
+  // disposition is still the default when recording starts: a handler that
+  // has the writer make a final flush, then lets the signal take its
+  // default effect (signal_flush.h).
+  bool signal_flush = true;
+  // How long that handler waits for the final flush (at most 500 ms).
+  uint32_t signal_wait_ms = 500;
 
   bool kind_enabled(RecordedKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
 };

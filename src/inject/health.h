@@ -1,9 +1,12 @@
 #pragma once
 // The recorder's health counters (RecorderHealth in the trace schema).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
+
+#include "config.h"
 
 namespace holdup::inject {
 
@@ -33,6 +36,17 @@ struct Health {
   bool other_subscriber = false;
   bool activity_callbacks_lost = false;
   bool capture_stopped = false;
+  // Forced flushes made while running (the loss bound), not the final one.
+  uint64_t forced_flushes = 0;
+  // Records with a zero start or end in a buffer a forced flush returned,
+  // in all and per kind (index: RecordedKind).
+  uint64_t incomplete_records = 0;
+  std::array<uint64_t, static_cast<size_t>(RecordedKind::kCount)> incomplete_by_kind{};
+  // The signal whose handler asked for the final flush (0: none).
+  int final_flush_signal = 0;
+  // Buffers whose record walk stopped before their valid bytes ended.
+  uint64_t buffers_cut_short = 0;
+  uint64_t unread_bytes = 0;
 };
 
 }  // namespace holdup::inject

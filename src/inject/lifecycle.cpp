@@ -50,6 +50,12 @@ Recorder* create_process_recorder(const Config& config, ActivityControl* control
 
 Recorder* process_recorder() { return g_recorder.load(std::memory_order_acquire); }
 
+Recorder* process_recorder_if_owner() {
+  Recorder* r = g_recorder.load(std::memory_order_acquire);
+  if (r == nullptr || g_owner_pid.load(std::memory_order_acquire) != getpid() || r->dead()) return nullptr;
+  return r;
+}
+
 void set_before_stop_hook(void (*hook)()) { g_before_stop = hook; }
 
 void stop_process_recorder() {

@@ -18,6 +18,11 @@ Recorder* create_process_recorder(const Config& config, ActivityControl* control
 // The live recorder of this process, or null (none, or a forked child).
 Recorder* process_recorder();
 
+// The same, async-signal-safe and also null when the recorder was started
+// by another process (a forked child before its atfork handler ran): for
+// signal handlers.
+Recorder* process_recorder_if_owner();
+
 // What the atexit handler does: stop the recorder if this process started
 // it (a forked child never writes). Safe to call more than once.
 void stop_process_recorder();

@@ -197,6 +197,8 @@ void encode_process_header(ChunkBuilder& chunk, const ProcessHeaderInfo& info) {
     if (c.duration_ms) rc.add_uint64(7, c.duration_ms);
     if (c.size_cap_bytes) rc.add_uint64(8, c.size_cap_bytes);
     if (c.profiler_api_range) rc.add_bool(9, true);
+    if (c.max_loss_ms) rc.add_uint32(10, c.max_loss_ms);
+    for (const auto& name : info.final_flush_signals) rc.add_string(11, name);
   }
   if (!info.driver_version_string.empty()) h.add_string(18, info.driver_version_string);
 }

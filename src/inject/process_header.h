@@ -35,6 +35,8 @@ struct ProcessHeaderInfo {
   std::vector<DeviceIdentityInfo> devices;
   Config config;
   std::vector<std::string> enabled_kinds;
+  // Signals holdup's final-flush handler was installed for ("SIGTERM", ...).
+  std::vector<std::string> final_flush_signals;
   std::string driver_version_string;
 };
 

@@ -89,7 +89,7 @@ bool RawDumpWriter::create(const std::string& dir, std::string* error) {
 }
 
 bool RawDumpWriter::append(const uint8_t* buffer, size_t valid_bytes, uint32_t cupti_api_version,
-                           std::string* error) {
+                           std::string* error, bool forced) {
   if (fd_ < 0) return false;
   scratch_.assign(reinterpret_cast<const char*>(buffer), valid_bytes);
   strings_.clear();
@@ -115,6 +115,7 @@ bool RawDumpWriter::append(const uint8_t* buffer, size_t valid_bytes, uint32_t c
   header.pointer_size = sizeof(void*);
   header.record_bytes = valid_bytes;
   header.strings_bytes = strings_.size();
+  header.flags = forced ? kRawBlockForced : 0;
   std::string block(reinterpret_cast<const char*>(&header), sizeof header);
   block += scratch_;
   block += strings_;
@@ -182,7 +183,7 @@ ReplayResult replay_raw_dump(const std::string& dump_path, const std::string& tr
       });
     }
     const uint64_t before = writer.health().records;
-    writer.write_buffer(data, header.record_bytes);
+    writer.write_buffer(data, header.record_bytes, (header.flags & kRawBlockForced) != 0);
     result.records += writer.health().records - before;
     ++result.blocks;
     pos += sizeof header + header.record_bytes + header.strings_bytes;

@@ -26,8 +26,11 @@ struct RawBlockHeader {
   uint32_t pointer_size;
   uint64_t record_bytes;
   uint64_t strings_bytes;
-  uint64_t reserved;
+  // Bit 0 (kRawBlockForced): the buffer came back from a forced flush.
+  // Other bits 0.
+  uint64_t flags;
 };
+inline constexpr uint64_t kRawBlockForced = 1;
 static_assert(sizeof(RawBlockHeader) == 40);
 
 // Appends buffers to a dump file; used on the writer thread.
@@ -36,8 +39,10 @@ class RawDumpWriter {
   ~RawDumpWriter();
   // Creates `dir/holdup-<host>-<pid>.cupti-raw` (or .1...).
   bool create(const std::string& dir, std::string* error);
-  // Appends one buffer's valid bytes, pointers rewritten.
-  bool append(const uint8_t* buffer, size_t valid_bytes, uint32_t cupti_api_version, std::string* error);
+  // Appends one buffer's valid bytes, pointers rewritten; `forced`: it came
+  // back from a forced flush (replayed as such).
+  bool append(const uint8_t* buffer, size_t valid_bytes, uint32_t cupti_api_version, std::string* error,
+              bool forced = false);
   const std::string& path() const { return path_; }
   void abandon() { fd_ = -1; }
 

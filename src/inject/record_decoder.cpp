@@ -26,8 +26,18 @@ void put_bool(pbf_writer& w, uint32_t field, bool v) {
   if (v) w.add_bool(field, true);
 }
 
-void count_timestamps(DecodeContext& ctx, uint64_t start, uint64_t end) {
-  if (start == 0 || end == 0) ++ctx.health.zero_timestamp_records;
+// Counts a record with a zero start or end: incomplete when a forced flush
+// returned its buffer (work still in flight), else a missing timestamp.
+// Returns whether the record is incomplete (the caller marks it so).
+bool count_timestamps(DecodeContext& ctx, RecordedKind kind, uint64_t start, uint64_t end) {
+  if (start != 0 && end != 0) return false;
+  if (!ctx.forced_buffer) {
+    ++ctx.health.zero_timestamp_records;
+    return false;
+  }
+  ++ctx.health.incomplete_records;
+  ++ctx.health.incomplete_by_kind[static_cast<size_t>(kind)];
+  return true;
 }
 
 void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
@@ -64,7 +74,7 @@ void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   put_u32(k, 29, r.clusterZ);
   put_u32(k, 30, r.launchType);
   put_bool(k, 31, r.isDeviceLaunched != 0);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(k, 32, count_timestamps(ctx, RecordedKind::kConcurrentKernel, r.start, r.end));
 }
 
 // Fields MEMCPY and MEMCPY2 records share under the same names.
@@ -93,7 +103,7 @@ void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
   put_u32(m, 12, r.runtimeCorrelationId);
   put_u64(m, 17, r.copyCount);
   put_bool(m, 18, r.isDeviceLaunched != 0);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(m, 24, count_timestamps(ctx, RecordedKind::kMemcpy, r.start, r.end));
 }
 
 void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
@@ -105,7 +115,7 @@ void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
   m.add_uint32(21, r.srcContextId);
   m.add_uint32(22, r.dstDeviceId);
   m.add_uint32(23, r.dstContextId);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(m, 24, count_timestamps(ctx, RecordedKind::kMemcpy2, r.start, r.end));
 }
 
 void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
@@ -125,7 +135,7 @@ void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
   put_u32(m, 13, r.graphId);
   put_u64(m, 14, r.graphNodeId);
   put_bool(m, 15, r.isDeviceLaunched != 0);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(m, 16, count_timestamps(ctx, RecordedKind::kMemset, r.start, r.end));
 }
 
 // Returns false when the record was skipped (the recorder's own call).
@@ -149,7 +159,7 @@ bool decode_api(const CUpti_ActivityAPI& r, bool runtime, DecodeContext& ctx) {
   put_u32(a, 7, r.correlationId);
   put_u32(a, 8, r.returnValue);
   put_u32(a, 9, r.processId);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(a, 10, count_timestamps(ctx, runtime ? RecordedKind::kRuntime : RecordedKind::kDriver, r.start, r.end));
   if (ctx.thread_ids_seen != nullptr) ctx.thread_ids_seen->push_back(r.threadId);
   return true;
 }
@@ -165,7 +175,7 @@ void decode_synchronization(const CUpti_ActivitySynchronization2& r, DecodeConte
   put_u32(s, 7, r.cudaEventId);
   put_u64(s, 8, r.cudaEventSyncId);
   put_u32(s, 9, r.returnValue);
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(s, 10, count_timestamps(ctx, RecordedKind::kSynchronization, r.start, r.end));
 }
 
 void decode_cuda_event(const CUpti_ActivityCudaEvent2& r, DecodeContext& ctx) {
@@ -267,7 +277,7 @@ void decode_overhead(const CUpti_ActivityOverhead3& r, DecodeContext& ctx) {
     put_u32(o, 11, full->channelID);
     put_u32(o, 12, full->channelType);
   }
-  count_timestamps(ctx, r.start, r.end);
+  put_bool(o, 13, count_timestamps(ctx, RecordedKind::kOverhead, r.start, r.end));
 }
 
 void decode_marker(const CUpti_ActivityMarker2& r, DecodeContext& ctx) {
@@ -321,6 +331,27 @@ std::string format_uuid(const unsigned char b[16]) {
   return fmt::format("GPU-{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
                      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                      b[15]);
+}
+
+size_t known_record_size(const CUpti_Activity* record) {
+  switch (record->kind) {
+    case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
+    case CUPTI_ACTIVITY_KIND_KERNEL: return sizeof(CUpti_ActivityKernel10);
+    case CUPTI_ACTIVITY_KIND_MEMCPY: return sizeof(CUpti_ActivityMemcpy6);
+    case CUPTI_ACTIVITY_KIND_MEMCPY2: return sizeof(CUpti_ActivityMemcpyPtoP4);
+    case CUPTI_ACTIVITY_KIND_MEMSET: return sizeof(CUpti_ActivityMemset4);
+    case CUPTI_ACTIVITY_KIND_RUNTIME:
+    case CUPTI_ACTIVITY_KIND_DRIVER: return sizeof(CUpti_ActivityAPI);
+    case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: return sizeof(CUpti_ActivitySynchronization2);
+    case CUPTI_ACTIVITY_KIND_CUDA_EVENT: return sizeof(CUpti_ActivityCudaEvent2);
+    case CUPTI_ACTIVITY_KIND_STREAM: return sizeof(CUpti_ActivityStream);
+    case CUPTI_ACTIVITY_KIND_DEVICE: return sizeof(CUpti_ActivityDevice5);
+    case CUPTI_ACTIVITY_KIND_CONTEXT: return sizeof(CUpti_ActivityContext3);
+    case CUPTI_ACTIVITY_KIND_OVERHEAD: return sizeof(CUpti_ActivityOverhead3);
+    case CUPTI_ACTIVITY_KIND_MARKER: return sizeof(CUpti_ActivityMarker2);
+    case CUPTI_ACTIVITY_KIND_NAME: return sizeof(CUpti_ActivityName);
+    default: return 0;
+  }
 }
 
 void decode_record(const CUpti_Activity* record, DecodeContext& ctx) {

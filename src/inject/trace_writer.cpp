@@ -50,18 +50,36 @@ bool TraceWriter::write_header(const ProcessHeaderInfo& info) {
   return write_chunk(current_, false);
 }
 
-void TraceWriter::write_buffer(const uint8_t* buffer, size_t valid_bytes) {
+void TraceWriter::write_buffer(const uint8_t* buffer, size_t valid_bytes, bool forced) {
   ++health_.buffers_completed;
   if (stopped_by_cap_) return;
   current_.clear();
   thread_ids_.clear();
   DecodeContext ctx{current_, health_, namer_ != nullptr ? &thread_ids_ : nullptr, ignored_thread_id_,
-                    layouts_known_};
+                    layouts_known_, forced};
   CUpti_Activity* record = nullptr;
   // cuptiActivityGetNextRecord only reads the buffer; it walks plain memory
   // too (checked without a GPU), which is what lets a replay use this path.
   auto* data = const_cast<uint8_t*>(buffer);
-  while (cuptiActivityGetNextRecord(data, valid_bytes, &record) == CUPTI_SUCCESS) {
+  for (;;) {
+    const CUpti_Activity* previous = record;
+    const CUptiResult next = cuptiActivityGetNextRecord(data, valid_bytes, &record);
+    if (next != CUPTI_SUCCESS) {
+      // MAX_LIMIT_REACHED: the end. Anything else (INVALID_KIND: a record
+      // incomplete or invalid) stops the walk: the rest of the buffer cannot
+      // be read, since records have no common size field. Counted; the
+      // unread part starts after the last record read (CUPTI leaves
+      // `record` there).
+      if (next != CUPTI_ERROR_MAX_LIMIT_REACHED) {
+        size_t read_until = 0;
+        if (previous != nullptr)
+          read_until = static_cast<size_t>(reinterpret_cast<const uint8_t*>(previous) - buffer) +
+                       known_record_size(previous);
+        ++health_.buffers_cut_short;
+        health_.unread_bytes += valid_bytes > read_until ? valid_bytes - read_until : 0;
+      }
+      break;
+    }
     decode_record(record, ctx);
     if (current_.encoded_size() > kChunkSoftLimit) {
       if (namer_ != nullptr) namer_->name_new_threads(thread_ids_, current_);
@@ -90,7 +108,8 @@ void TraceWriter::finish() {
   file_.close();
 }
 
-void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes) {
+void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes,
+                                 bool final_chunk) {
   auto& w = chunk.writer();
   if (sequence != 0) w.add_uint64(chunk_field::kSequence, sequence);
   for (const NoteItem& n : notes) {
@@ -123,6 +142,19 @@ void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const s
   if (health_.activity_callbacks_lost) h.add_bool(12, true);
   if (shared_ != nullptr) put(13, shared_->callback_events_dropped.load(std::memory_order_relaxed));
   if (health_.capture_stopped) h.add_bool(14, true);
+  put(15, health_.forced_flushes);
+  put(16, health_.incomplete_records);
+  for (size_t i = 0; i < health_.incomplete_by_kind.size(); ++i) {
+    if (health_.incomplete_by_kind[i] == 0) continue;
+    protozero::pbf_writer k(h, 17);
+    const std::string_view name = recorded_kind_name(static_cast<RecordedKind>(i));
+    k.add_string(1, name.data(), name.size());
+    k.add_uint64(2, health_.incomplete_by_kind[i]);
+  }
+  if (health_.final_flush_signal > 0) h.add_uint32(18, static_cast<uint32_t>(health_.final_flush_signal));
+  put(19, health_.buffers_cut_short);
+  put(20, health_.unread_bytes);
+  if (final_chunk) h.add_bool(21, true);
 }
 
 bool TraceWriter::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
@@ -137,7 +169,7 @@ bool TraceWriter::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
   for (int pass = 0; pass < 4; ++pass) {
     chunk.body().resize(records_end);
     health_.bytes_written = written_before + framed;
-    encode_trailer(chunk, sequence, pending_notes_);
+    encode_trailer(chunk, sequence, pending_notes_, final_chunk);
     frame_chunk(chunk.body(), &frame_);
     if (frame_.size() == framed) break;
     framed = frame_.size();

@@ -60,7 +60,9 @@ class TraceWriter {
 
   // Decodes every record of one completed CUPTI buffer (valid bytes only)
   // into one chunk (more only past kChunkSoftLimit) and writes it.
-  void write_buffer(const uint8_t* buffer, size_t valid_bytes);
+  // `forced`: the buffer came back from a forced flush (its records with a
+  // zero start or end are counted incomplete, not zero-timestamp).
+  void write_buffer(const uint8_t* buffer, size_t valid_bytes, bool forced = false);
 
   // The chunk that collects periodic data (callback events, clock samples);
   // write_periodic() writes it with notes and health.
@@ -81,7 +83,7 @@ class TraceWriter {
 
  private:
   bool write_chunk(ChunkBuilder& chunk, bool final_chunk);
-  void encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes);
+  void encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes, bool final_chunk);
 
   const SharedCounters* shared_;
   TraceFile file_;

@@ -1,16 +1,21 @@
 #include "writer.h"
 
 #include <cupti_activity.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "log.h"
+#include "signal_flush.h"
 
 namespace holdup::inject {
 namespace {
@@ -23,6 +28,18 @@ uint64_t clock_ns(clockid_t id) {
 
 constexpr size_t kCallbackRingCapacity = 1 << 15;
 constexpr size_t kSeenFunctionCapacity = 1 << 14;
+// The most a signal handler waits for the final flush.
+constexpr uint64_t kMaxSignalWaitMs = 500;
+
+timespec to_timespec(uint64_t ns) {
+  return timespec{static_cast<time_t>(ns / 1'000'000'000ull), static_cast<long>(ns % 1'000'000'000ull)};
+}
+
+// The futex word of an atomic (same size and address as its value).
+uint32_t* futex_word(std::atomic<uint32_t>* a) {
+  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
+  return reinterpret_cast<uint32_t*>(a);
+}
 
 }  // namespace
 
@@ -39,12 +56,17 @@ Recorder::Recorder(const Config& config, ActivityControl* control)
   // Never reallocated on an app thread: one entry per buffer that can exist.
   completed_.reserve(config.buffer_count_max * 2 + 16);
   draining_.reserve(config.buffer_count_max * 2 + 16);
+  sem_init(&wake_sem_, 0, 0);
 }
 
 Recorder::~Recorder() {
   // A Recorder is normally never destroyed (it must outlive atexit and
   // CUPTI); tests destroy stopped ones.
-  if (writer_.joinable()) writer_.detach();
+  if (writer_.joinable()) {
+    writer_.detach();
+    return;  // a detached writer may still use the semaphore
+  }
+  sem_destroy(&wake_sem_);
 }
 
 bool Recorder::open(std::string* error) {
@@ -76,6 +98,28 @@ void Recorder::start(ProcessHeaderInfo header, bool capture_active) {
   capture_started_ = capture_active;
   start_ms_ = monotonic_ms();
   capture_start_ms_ = start_ms_;
+  last_buffer_back_ms_ = start_ms_;
+  writer_running_.store(true, std::memory_order_release);
+  // The writer thread is born with the termination signals blocked (it
+  // inherits this thread's mask): a signal sent to the process must land
+  // on a thread that can wait for the writer.
+  sigset_t blocked, previous;
+  sigemptyset(&blocked);
+  for (int signal : kTerminationSignals) sigaddset(&blocked, signal);
+  pthread_sigmask(SIG_BLOCK, &blocked, &previous);
+  struct RestoreMask {
+    const sigset_t* mask;
+    ~RestoreMask() { pthread_sigmask(SIG_SETMASK, mask, nullptr); }
+  } restore{&previous};
+  try {
+    start_writer_thread(std::move(header));
+  } catch (...) {
+    writer_running_.store(false, std::memory_order_release);
+    throw;
+  }
+}
+
+void Recorder::start_writer_thread(ProcessHeaderInfo header) {
   writer_ = std::thread([this, h = std::move(header)]() mutable {
     try {
       run(std::move(h));
@@ -84,10 +128,42 @@ void Recorder::start(ProcessHeaderInfo header, bool capture_active) {
     } catch (...) {
       log().warn("writer thread stopped on an unknown error; the trace {} ends here", trace_.path());
     }
+    writer_running_.store(false, std::memory_order_release);
+    final_done_.store(1, std::memory_order_release);
+    syscall(SYS_futex, futex_word(&final_done_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
     std::lock_guard lock(completed_mutex_);
     writer_done_ = true;
-    wake_.notify_all();
+    stopped_cv_.notify_all();
   });
+}
+
+void Recorder::wake_writer() { sem_post(&wake_sem_); }
+
+void Recorder::wait_for_wake(uint64_t deadline_ns) {
+  const timespec deadline = to_timespec(deadline_ns);
+  if (sem_clockwait(&wake_sem_, CLOCK_MONOTONIC, &deadline) == 0) {
+    // Several posts (buffers, stop, a signal) are one wake-up.
+    while (sem_trywait(&wake_sem_) == 0) {
+    }
+  }
+  // ETIMEDOUT: the periodic tick; EINTR: the loop looks again.
+}
+
+bool Recorder::final_flush_for_signal(int signal) {
+  if (dead() || !writer_running_.load(std::memory_order_acquire)) return false;
+  if (static_cast<uint32_t>(syscall(SYS_gettid)) == writer_tid_.load()) return false;
+  int expected = 0;
+  signal_requested_.compare_exchange_strong(expected, signal);
+  wake_writer();
+  const uint64_t wait_ns = std::min<uint64_t>(config_.signal_wait_ms, kMaxSignalWaitMs) * 1'000'000ull;
+  const uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + wait_ns;
+  while (final_done_.load(std::memory_order_acquire) == 0) {
+    const uint64_t now = clock_ns(CLOCK_MONOTONIC);
+    if (now >= deadline) return false;
+    const timespec left = to_timespec(deadline - now);
+    syscall(SYS_futex, futex_word(&final_done_), FUTEX_WAIT_PRIVATE, 0, &left, nullptr, 0);
+  }
+  return true;
 }
 
 uint8_t* Recorder::acquire_buffer() {
@@ -103,13 +179,16 @@ uint8_t* Recorder::acquire_buffer() {
 
 void Recorder::on_buffer_completed(uint8_t* buffer, size_t valid_bytes) {
   if (dead() || buffer == nullptr) return;
+  const bool forced = forcing_.load(std::memory_order_acquire);
+  bool wake = false;
   {
     std::lock_guard lock(completed_mutex_);
     if (writer_done_) return;  // too late: the file is closed
-    if (completed_.size() < completed_.capacity()) completed_.push_back({buffer, valid_bytes});
+    if (completed_.size() < completed_.capacity()) completed_.push_back({buffer, valid_bytes, forced});
+    wake = !wake_requested_;
     wake_requested_ = true;
   }
-  wake_.notify_one();
+  if (wake) wake_writer();
 }
 
 bool Recorder::post_event(const CallbackEvent& event) {
@@ -143,39 +222,61 @@ void Recorder::run(ProcessHeaderInfo header) {
   trace_.write_header(header);
   log().info("recording to {}", trace_.path());
 
-  const auto period = std::chrono::milliseconds(config_.flush_period_ms);
-  auto next_periodic = std::chrono::steady_clock::now() + period;
+  const uint64_t period_ns = uint64_t{config_.flush_period_ms} * 1'000'000ull;
+  const FlushPolicy policy{config_.flush_period_ms, config_.max_loss_ms};
+  uint64_t next_periodic_ns = clock_ns(CLOCK_MONOTONIC) + period_ns;
   for (;;) {
+    wait_for_wake(next_periodic_ns);
     bool stopping = false;
     {
-      std::unique_lock lock(completed_mutex_);
-      wake_.wait_until(lock, next_periodic, [this] { return wake_requested_ || stop_requested_; });
+      std::lock_guard lock(completed_mutex_);
       wake_requested_ = false;
       stopping = stop_requested_;
     }
-    const bool periodic = stopping || std::chrono::steady_clock::now() >= next_periodic;
+    // A signal handler is waiting: the same final round as at exit.
+    const int signal = signal_requested_.load(std::memory_order_acquire);
+    const bool final_round = stopping || signal != 0;
+    const bool periodic = final_round || clock_ns(CLOCK_MONOTONIC) >= next_periodic_ns;
     if (periodic) {
-      next_periodic = std::chrono::steady_clock::now() + period;
-      if (stopping) {
+      next_periodic_ns = clock_ns(CLOCK_MONOTONIC) + period_ns;
+      if (final_round) {
+        if (signal != 0) trace_.health().final_flush_signal = signal;
         // Teardown: stop producing, then collect everything, incomplete
         // records included.
         if (control_ != nullptr && capture_active_) control_->set_capture(false);
         capture_active_ = false;
-        if (control_ != nullptr) control_->flush(true);
+        flush_forced();
       } else if (control_ != nullptr) {
         // Also while paused (profiler API range): the last records of a
         // range still need collecting.
-        control_->flush(false);
+        const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
+        const uint64_t completed = trace_.health().buffers_completed;
+        const FlushState state{monotonic_ms(), last_buffer_back_ms_, last_forced_ms_,
+                               requested > completed ? requested - completed : 0};
+        if (decide_flush(policy, state) == FlushKind::kForced) {
+          ++trace_.health().forced_flushes;
+          last_forced_ms_ = state.now_ms;
+          flush_forced();
+        } else {
+          control_->flush(false);
+        }
       }
     }
-    drain_completed();
-    if (periodic) periodic_work(monotonic_ms(), stopping);
-    if (stopping) break;
+    if (drain_completed() > 0) last_buffer_back_ms_ = monotonic_ms();
+    if (periodic) periodic_work(monotonic_ms(), final_round);
+    if (final_round) break;
   }
   trace_.finish();
 }
 
-void Recorder::drain_completed() {
+void Recorder::flush_forced() {
+  if (control_ == nullptr) return;
+  forcing_.store(true, std::memory_order_release);
+  control_->flush(true);
+  forcing_.store(false, std::memory_order_release);
+}
+
+size_t Recorder::drain_completed() {
   draining_.clear();
   {
     std::lock_guard lock(completed_mutex_);
@@ -184,15 +285,17 @@ void Recorder::drain_completed() {
   for (const Completed& c : draining_) {
     if (raw_dump_open_) {
       std::string error;
-      if (!raw_dump_.append(c.buffer, c.valid_bytes, control_ ? control_->runtime_api_version() : 0, &error)) {
+      if (!raw_dump_.append(c.buffer, c.valid_bytes, control_ ? control_->runtime_api_version() : 0, &error,
+                            c.forced)) {
         log().warn("{}; raw dump stopped", error);
         raw_dump_open_ = false;
       }
     }
-    trace_.write_buffer(c.buffer, c.valid_bytes);
+    trace_.write_buffer(c.buffer, c.valid_bytes, c.forced);
     pool_.release(c.buffer);
     takeover_.on_buffer_completed();  // zeroes it here, off the app's threads
   }
+  return draining_.size();
 }
 
 void Recorder::drain_events() {
@@ -337,9 +440,9 @@ void Recorder::stop(uint32_t timeout_ms) {
   }
   std::unique_lock lock(completed_mutex_);
   stop_requested_ = true;
-  wake_.notify_all();
+  wake_writer();
   const bool done =
-      wake_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return writer_done_; });
+      stopped_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return writer_done_; });
   lock.unlock();
   if (done) {
     writer_.join();

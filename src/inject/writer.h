@@ -10,6 +10,8 @@
 // CUPTI is reached only through ActivityControl, so the whole machinery
 // runs in tests without CUPTI and without a GPU.
 
+#include <semaphore.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include "buffer_pool.h"
 #include "callback_events.h"
 #include "config.h"
+#include "flush_policy.h"
 #include "health.h"
 #include "process_header.h"
 #include "raw_dump.h"
@@ -34,8 +37,9 @@ namespace holdup::inject {
 class ActivityControl {
  public:
   virtual ~ActivityControl() = default;
-  // cuptiActivityFlushAll(0), or FLUSH_FORCED at the end. Completed buffers
-  // come back through Recorder::on_buffer_completed.
+  // cuptiActivityFlushAll(0), or FLUSH_FORCED (at the end, and when no
+  // buffer came back for HOLDUP_MAX_LOSS_MS). Completed buffers come back
+  // through Recorder::on_buffer_completed, normally before it returns.
   virtual void flush(bool forced) = 0;
   // cuptiGetTimestamp.
   virtual uint64_t timestamp_ns() = 0;
@@ -62,7 +66,9 @@ class Recorder {
 
   // Starts the writer thread, which writes chunk 0 at once. `header` holds
   // what the CUPTI layer knows (versions, enabled kinds); the writer adds
-  // the rest.
+  // the rest. The writer thread blocks SIGTERM, SIGINT, SIGHUP and SIGQUIT,
+  // so that a signal sent to the process is handled on another thread
+  // while it flushes.
   void start(ProcessHeaderInfo header, bool capture_active);
 
   // Final flush, drain, final chunk, close; joins the writer (at most
@@ -72,6 +78,16 @@ class Recorder {
   // In a forked child: the writer thread does not exist there. Marks the
   // recorder dead without touching locks, the file or the thread.
   void abandon_after_fork();
+
+  // From a signal handler (async-signal-safe: atomics, sem_post,
+  // clock_gettime, futex): has the writer thread make the final forced
+  // flush, write the final chunk (RecorderHealth.final_flush_signal =
+  // `signal`) and close the file, and waits for that at most
+  // config().signal_wait_ms. The first signal's number is recorded; later
+  // callers wait for the same flush. Returns at once (false) when there is
+  // no running writer, or when called on the writer thread itself (a crash
+  // there: nothing could flush). True when the flush finished in time.
+  bool final_flush_for_signal(int signal);
   bool dead() const { return dead_.load(std::memory_order_acquire); }
 
   // --- app threads (CUPTI callbacks): no allocation, no blocking -----------
@@ -97,10 +113,18 @@ class Recorder {
   struct Completed {
     uint8_t* buffer;
     size_t valid_bytes;
+    bool forced;  // came back while a forced flush was in progress
   };
 
+  void start_writer_thread(ProcessHeaderInfo header);
   void run(ProcessHeaderInfo header);
-  void drain_completed();
+  // Wakes the writer (sem_post: also from a signal handler).
+  void wake_writer();
+  // Waits until woken or until `deadline_ns` (CLOCK_MONOTONIC).
+  void wait_for_wake(uint64_t deadline_ns);
+  void flush_forced();
+  // Writes the buffers that came back; returns how many.
+  size_t drain_completed();
   void drain_events();
   void periodic_work(uint64_t now_ms, bool final_round);
   void capture_control(uint64_t now_ms);
@@ -120,7 +144,10 @@ class Recorder {
   std::mutex completed_mutex_;
   std::vector<Completed> completed_;    // guarded by completed_mutex_
   std::vector<Completed> draining_;     // writer thread only
-  std::condition_variable wake_;
+  // The writer sleeps on wake_sem_ (posted by on_buffer_completed, stop()
+  // and signal handlers); stop() sleeps on stopped_cv_ for writer_done_.
+  sem_t wake_sem_;
+  std::condition_variable stopped_cv_;
   bool wake_requested_ = false;          // guarded by completed_mutex_
   bool stop_requested_ = false;          // guarded by completed_mutex_
   bool writer_done_ = false;             // guarded by completed_mutex_
@@ -132,6 +159,13 @@ class Recorder {
   std::atomic<uint32_t> writer_tid_{0};
   std::atomic<bool> dead_{false};
   std::atomic<bool> stopped_{false};
+  // Signal path: the first signal asking for the final flush; set when the
+  // writer finished (futex word); the writer runs (start() .. its end).
+  std::atomic<int> signal_requested_{0};
+  std::atomic<uint32_t> final_done_{0};
+  std::atomic<bool> writer_running_{false};
+  // A forced flush is in progress: buffers coming back are marked forced.
+  std::atomic<bool> forcing_{false};
   bool other_subscriber_ = false;
   bool layouts_known_ = true;
   TakeoverDetector takeover_;  // writer thread only
@@ -142,6 +176,9 @@ class Recorder {
   bool capture_finished_ = false;
   uint64_t start_ms_ = 0;
   uint64_t capture_start_ms_ = 0;
+  // Loss bound, writer thread only.
+  uint64_t last_buffer_back_ms_ = 0;
+  uint64_t last_forced_ms_ = 0;
 };
 
 // Milliseconds on CLOCK_MONOTONIC.

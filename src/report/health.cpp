@@ -24,6 +24,27 @@ std::vector<std::string> trace_problems(const analysis::Process& p) {
     out.push_back(fmt::format("{} records with a zero timestamp", h.zero_timestamp_records()));
   }
   if (h.unknown_records()) out.push_back(fmt::format("{} records of unknown layout", h.unknown_records()));
+  if (p.incomplete_ops()) {
+    // Counted by the model (any kernel, copy or memset without a start or
+    // an end), so traces from before the recorder marked them count too.
+    out.push_back(fmt::format("{} incomplete GPU records ({} kernels, {} copies, {} memsets) without a start or "
+                              "end (in flight when a forced flush or the final flush cut them): left out of the "
+                              "analysis",
+                              p.incomplete_ops(), p.incomplete_kernels, p.incomplete_copies, p.incomplete_memsets));
+  }
+  if (const uint64_t other = h.incomplete_records() > p.incomplete_ops() ? h.incomplete_records() - p.incomplete_ops() : 0) {
+    out.push_back(fmt::format("{} other incomplete records (API, synchronization, overhead)", other));
+  }
+  if (h.buffers_cut_short()) {
+    out.push_back(fmt::format("{} activity buffer(s) only partly readable: {} bytes of records lost",
+                              h.buffers_cut_short(), h.unread_bytes()));
+  }
+  if (p.has_header && !h.final_chunk() && p.input.chunks > 0 && h.final_flush_signal() == 0 &&
+      h.buffers_requested() > h.buffers_completed()) {
+    out.push_back(fmt::format("ended without a final flush (killed?): {} activity buffer(s) never came back, "
+                              "their records are missing",
+                              h.buffers_requested() - h.buffers_completed()));
+  }
   if (h.callback_events_dropped()) {
     out.push_back(fmt::format("{} callback events (launches, module loads) dropped", h.callback_events_dropped()));
   }

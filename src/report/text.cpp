@@ -201,6 +201,13 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
   } else {
     out += fmt::format("flagged: held > {} (--threshold-us)\n", format_duration(a.options.threshold_ns));
   }
+  // The timing windows every cause uses, and what they were derived from
+  // (src/report/README.md).
+  out += fmt::format("windows: a copy follows what let it go within {} ({} after a kernel's end; held copies in "
+                     "the fixtures went within p99 {:.1f} us); a burst's calls are at most {} apart (p99 {:.1f} us)\n",
+                     format_duration(a.options.adjacency_ns), format_duration(a.options.drain_after_ns),
+                     analysis::AnalysisOptions::kReleaseToStartP99Ns / 1e3, format_duration(a.options.burst_gap_ns),
+                     analysis::AnalysisOptions::kBurstGapP99Ns / 1e3);
   if (s.without_issue) {
     out += fmt::format("  {} cop{} without an API record (issue time unknown): not explained\n", s.without_issue,
                        s.without_issue == 1 ? "y" : "ies");

@@ -41,6 +41,14 @@ std::string plural(uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+
+// "12 CONCURRENT_KERNEL, 3 MEMCPY"
+std::string kind_counts(const proto::RecorderHealth& h) {
+  std::string text;
+  for (const auto& k : h.incomplete()) text += (text.empty() ? "" : ", ") + std::to_string(k.count()) + " " + k.kind();
+  return text;
+}
+
 }  // namespace
 
 uint64_t TraceSummary::activity_records() const {
@@ -79,7 +87,10 @@ TraceSummary summarize_trace(const std::string& path) {
     for (const auto& copy : chunk.memcpy()) {
       summary.copy_bytes += copy.bytes();
       if (copy.is_peer()) ++summary.peer_copies;
+      if (copy.incomplete()) ++summary.incomplete_gpu_records;
     }
+    for (const auto& k : chunk.kernel()) summary.incomplete_gpu_records += k.incomplete() ? 1 : 0;
+    for (const auto& m : chunk.memset()) summary.incomplete_gpu_records += m.incomplete() ? 1 : 0;
     add_times(chunk, span);
   }
   summary.read = reader->status();
@@ -129,9 +140,26 @@ std::vector<std::string> trace_warnings(const TraceSummary& s) {
                   " denied (pool empty): CUPTI dropped the records it could not store; flush more often");
   }
   if (h.buffers_requested() > h.buffers_completed() && s.read.chunks > 0) {
+    const uint32_t bound = s.header.config().max_loss_ms();
     out.push_back(plural(h.buffers_requested() - h.buffers_completed(), "activity buffer", "activity buffers") +
                   " never came back from CUPTI by the last chunk: the process may have ended without a "
-                  "final flush (_exit, killed); their records are missing");
+                  "final flush (_exit, killed); their records are missing" +
+                  (bound > 0 && !h.final_chunk()
+                       ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
+                             " ms: about that much recording time at the end)"
+                       : std::string()));
+  }
+  if (h.incomplete_records() > 0 || s.incomplete_gpu_records > 0) {
+    const uint64_t n = std::max(h.incomplete_records(), s.incomplete_gpu_records);
+    const std::string kinds = kind_counts(h);
+    out.push_back(plural(n, "record", "records") + " incomplete" + (kinds.empty() ? "" : " (" + kinds + ")") +
+                  ": work in flight when a forced flush or the final flush took its buffer (no start or end); "
+                  "kept in the trace, left out of the analysis");
+  }
+  if (h.buffers_cut_short() > 0) {
+    out.push_back(plural(h.buffers_cut_short(), "activity buffer", "activity buffers") +
+                  " could not be read to the end (CUPTI reported a record incomplete or invalid): " +
+                  plural(h.unread_bytes(), "byte", "bytes") + " of records after it are lost");
   }
   if (h.zero_timestamp_records() > 0) {
     out.push_back(plural(h.zero_timestamp_records(), "record", "records") +
@@ -169,6 +197,9 @@ std::vector<std::string> trace_warning_tags(const TraceSummary& s) {
     tags.push_back("buffers not returned " + std::to_string(h.buffers_requested() - h.buffers_completed()));
   }
   if (h.zero_timestamp_records() > 0) tags.push_back("zero timestamps " + std::to_string(h.zero_timestamp_records()));
+  if (h.incomplete_records() > 0 || s.incomplete_gpu_records > 0)
+    tags.push_back("incomplete " + std::to_string(std::max(h.incomplete_records(), s.incomplete_gpu_records)));
+  if (h.buffers_cut_short() > 0) tags.push_back("buffers cut short " + std::to_string(h.buffers_cut_short()));
   if (h.unknown_records() > 0) tags.push_back("unknown records " + std::to_string(h.unknown_records()));
   if (h.callback_events_dropped() > 0) tags.push_back("callback events dropped " + std::to_string(h.callback_events_dropped()));
   if (h.capture_stopped()) tags.push_back("capture stopped");

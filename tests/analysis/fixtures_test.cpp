@@ -236,5 +236,82 @@ TEST(Fixtures, ThresholdAboveControlCopies) {
   EXPECT_GT(analysis::AnalysisOptions{}.threshold_ns, p99);
 }
 
+// The distributions the timing thresholds come from (src/report/README.md
+// quotes them), over every fixture set:
+//   - release to start: for each copy the truth says was held and that
+//     started with no kernel running on its GPU, how long after the last op
+//     that ended before it it started (how promptly a held copy goes once
+//     something lets it go): the adjacency, drain and barrier windows must
+//     sit above its p90 (p99 and max are printed and quoted);
+//   - in-burst gaps: for every data copy, the gap between the issuing
+//     thread's previous call and the copy's call when under 1 ms: the
+//     burst gap must sit above them.
+TEST(Fixtures, TimingThresholdsAboveMeasuredDistributions) {
+  const auto manifest = read_manifest();
+  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  std::vector<analysis::TimeNs> release_to_start, burst_gaps;
+  for (const auto& fixture : (*manifest)["fixtures"]) {
+    LoadedFixture f;
+    load_fixture(fixture, &f);
+    for (const auto& expected : fixture["processes"]) {
+      const uint32_t process = process_of_pid(f.model, expected["pid"].get<uint32_t>());
+      ASSERT_NE(process, analysis::kNone);
+      const uint64_t bytes = expected["copy_bytes"].get<uint64_t>();
+      const size_t skip = expected["calibration_copies"].get<size_t>() + expected["warmup"].get<size_t>();
+      std::vector<const CopyVerdict*> data;
+      for (const CopyVerdict* v : copies_in_issue_order(f, process)) {
+        if (is_data_copy(f.model.ops[v->op], bytes)) data.push_back(v);
+      }
+      const auto& iterations = expected["iterations"];
+      for (size_t i = 0; i < iterations.size() && skip + i < data.size(); ++i) {
+        const auto& op = f.model.ops[data[skip + i]->op];
+        // In-burst gap.
+        const auto& call = f.model.api_calls[op.api];
+        const auto& calls = f.model.processes[process].api_by_thread.at(call.thread_id);
+        analysis::TimeNs previous_end = 0;
+        for (uint32_t c : calls) {
+          const auto& other = f.model.api_calls[c];
+          if (other.end_ns <= call.start_ns) previous_end = std::max(previous_end, other.end_ns);
+        }
+        if (previous_end != 0 && call.start_ns - previous_end < 1'000'000) burst_gaps.push_back(call.start_ns - previous_end);
+        if (iterations[i]["held"].is_null() || !iterations[i]["held"].get<bool>()) continue;
+        // Release to start.
+        // Only copies that started with nothing else running on the GPU
+        // (let go by an end: a drain, a queue, a kernel's end); a copy that
+        // started inside a running kernel (its last wave) has no such end.
+        analysis::TimeNs released = 0;
+        bool inside = false;
+        for (uint32_t o : f.model.gpus[op.gpu].ops_by_start) {
+          const auto& other = f.model.ops[o];
+          if (o == data[skip + i]->op) continue;
+          if (other.end_ns <= op.start_ns) released = std::max(released, other.end_ns);
+          if (other.start_ns < op.start_ns && other.end_ns > op.start_ns && other.kind == analysis::OpKind::kernel) {
+            inside = true;
+          }
+        }
+        // Submitted (its call returned) after that end: the host held it.
+        if (!inside && released != 0 && op.api_end_ns < released) release_to_start.push_back(op.start_ns - released);
+      }
+    }
+  }
+  ASSERT_FALSE(release_to_start.empty());
+  ASSERT_FALSE(burst_gaps.empty());
+  const auto show = [](const char* what, std::vector<analysis::TimeNs> v) {
+    std::sort(v.begin(), v.end());
+    const auto at = [&](size_t pct) { return v[std::min(v.size() - 1, v.size() * pct / 100)] / 1e3; };
+    std::cout << fmt::format("{}: n={} p50 {:.1f} us p90 {:.1f} us p99 {:.1f} us max {:.1f} us\n", what, v.size(),
+                             at(50), at(90), at(99), v.back() / 1e3);
+    return v;
+  };
+  const auto r = show("held copies, release to start", release_to_start);
+  const auto g = show("data copies, in-burst gap", burst_gaps);
+  const analysis::AnalysisOptions defaults;
+  const auto p90 = [](const std::vector<analysis::TimeNs>& v) { return v[v.size() * 90 / 100]; };
+  EXPECT_GT(defaults.drain_after_ns, p90(r));
+  EXPECT_GT(defaults.barrier_ns, p90(r));
+  EXPECT_GT(defaults.adjacency_ns, p90(r));
+  EXPECT_GT(defaults.burst_gap_ns, g[g.size() * 99 / 100]);
+}
+
 }  // namespace
 }  // namespace holdup::testing

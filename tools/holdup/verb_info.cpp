@@ -4,6 +4,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <string.h>
+
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -51,6 +53,12 @@ std::string utc_time(uint64_t unix_ns) {
 
 const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
+// "SIGTERM (15)"
+std::string signal_text(uint32_t signal) {
+  const char* abbrev = ::sigabbrev_np(static_cast<int>(signal));
+  return abbrev ? fmt::format("SIG{} ({})", abbrev, signal) : fmt::format("signal {}", signal);
+}
+
 void print_header(const proto::ProcessHeader& h) {
   fmt::print("  process: pid {} (parent {}) on {}\n", h.pid(), h.parent_pid(), h.hostname().empty() ? "?" : h.hostname());
   fmt::print("  command: {}\n", h.command_line().empty() ? "?" : join(h.command_line(), " "));
@@ -74,6 +82,9 @@ void print_header(const proto::ProcessHeader& h) {
              c.start_delay_ms(), c.duration_ms() ? fmt::format("{} ms", c.duration_ms()) : "until exit",
              c.size_cap_bytes() ? format_bytes(c.size_cap_bytes()) : "none", yes_no(c.profiler_api_range()));
   fmt::print("  enabled kinds: {}\n", c.enabled_kinds().empty() ? "?" : join(c.enabled_kinds(), ","));
+  fmt::print("  endings: loss bound {}; final flush on {}\n",
+             c.max_loss_ms() ? fmt::format("{} ms", c.max_loss_ms()) : "none",
+             c.final_flush_signals().empty() ? "exit only" : "exit, " + join(c.final_flush_signals(), ", "));
 }
 
 void print_counts(const TraceSummary& s) {
@@ -104,6 +115,14 @@ void print_health(const TraceSummary& s) {
              h.buffers_completed(), h.buffers_denied(), h.callback_events_dropped());
   fmt::print("  other subscriber: {}, activity callbacks lost: {}, capture stopped: {}\n", yes_no(h.other_subscriber()),
              yes_no(h.activity_callbacks_lost()), yes_no(h.capture_stopped()));
+  std::string kinds;
+  for (const auto& k : h.incomplete()) kinds += fmt::format("{}{} {}", kinds.empty() ? " (" : ", ", k.count(), k.kind());
+  if (!kinds.empty()) kinds += ")";
+  fmt::print("  flushes: {} forced, {} incomplete records{}, {} buffers cut short; ended: {}\n", h.forced_flushes(),
+             h.incomplete_records(), kinds, h.buffers_cut_short(),
+             h.final_flush_signal() ? fmt::format("by {} after a final flush", signal_text(h.final_flush_signal()))
+             : h.final_chunk()      ? std::string("final flush at exit")
+                                    : std::string("no final chunk (killed, or still running)"));
   fmt::print("  file: {} chunks, {} bytes read, torn tail: {}, sequence gaps: {}, chunks failed: {}\n", s.read.chunks,
              s.read.bytes, s.read.torn_tail ? fmt::format("yes ({} bytes)", s.read.torn_bytes) : "no",
              s.read.sequence_gaps, h.chunks_failed());

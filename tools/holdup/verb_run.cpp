@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -241,7 +242,16 @@ int spawn_and_wait(const std::vector<std::string>& command) {
   }
   g_child.store(0);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) {
+    // Kept as a shell reports it (128+N), and said: the traces listed next
+    // end where the signal ended the command.
+    const int signal = WTERMSIG(status);
+    const char* abbrev = ::sigabbrev_np(signal);
+    std::cerr << "holdup run: " << command[0] << " ended by signal " << signal
+              << (abbrev ? fmt::format(" (SIG{})", abbrev) : std::string()) << (WCOREDUMP(status) ? ", core dumped" : "")
+              << "; exit status " << 128 + signal << "\n";
+    return 128 + signal;
+  }
   return kExitHoldupFailed;
 }
 
@@ -298,6 +308,10 @@ void report_traces(const fs::path& dir, const TraceTimes& before, bool summarize
     if (s.read.chunks > 0) {
       line += fmt::format("{} records, {} dropped, {} copies, {} kernels", s.activity_records(),
                           s.health.dropped_records(), s.copies(), s.count(RecordKind::kernel));
+      if (const uint32_t signal = s.health.final_flush_signal()) {
+        const char* abbrev = ::sigabbrev_np(static_cast<int>(signal));
+        line += abbrev ? fmt::format(", final flush at SIG{}", abbrev) : fmt::format(", final flush at signal {}", signal);
+      }
     }
     auto tags = trace_warning_tags(s);
     if (!s.ok()) tags.insert(tags.begin(), s.error());
