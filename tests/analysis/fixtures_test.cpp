@@ -137,16 +137,43 @@ bool in_excused_iteration(const LoadedFixture& f, const std::vector<const CopyVe
   return false;
 }
 
+// Per fixture: measured iterations held / not held by the truth, how many
+// of them holdup flagged, with the right primary cause and blocker, and the
+// copies flagged in a control (HOLDUP_ACCURACY_TABLE=1 prints it: the
+// accuracy table in docs/).
+struct Accuracy {
+  int held = 0, flagged = 0, right_cause = 0, right_blocker = 0;
+  int not_held = 0, false_flags = 0, marginal = 0, control_flags = 0;
+  bool control = false;
+};
+
+void print_accuracy(const std::vector<std::pair<std::string, Accuracy>>& rows) {
+  const char* v = std::getenv("HOLDUP_ACCURACY_TABLE");
+  if (!v || !*v || std::string(v) == "0") return;
+  std::cout << "| fixture | held | flagged | right cause | right blocker | not held | flagged (false) | marginal | "
+               "control: other copies flagged |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& [name, a] : rows) {
+    std::cout << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name, a.control ? " (control)" : "",
+                             a.held, a.flagged, a.right_cause, a.right_blocker, a.not_held, a.false_flags, a.marginal,
+                             a.control ? std::to_string(a.control_flags) : "-");
+  }
+}
+
 TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
   const auto manifest = read_manifest();
   if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
   ASSERT_TRUE(manifest->contains("fixtures")) << "MANIFEST.json is not valid holdup-fixtures/2";
+  std::vector<std::pair<std::string, Accuracy>> accuracy;
 
   for (const auto& fixture : (*manifest)["fixtures"]) {
     const std::string scenario = fixture.value("scenario", std::string("<unnamed>"));
     SCOPED_TRACE(scenario);
     LoadedFixture f;
     load_fixture(fixture, &f);
+    const std::string traces = fixture["traces"].front().get<std::string>();
+    accuracy.emplace_back(traces.substr(0, traces.rfind("/trace")), Accuracy{});
+    Accuracy& acc = accuracy.back().second;
+    acc.control = fixture.value("control", false);
     for (const auto& expected : fixture["processes"]) {
       const uint32_t pid = expected["pid"].get<uint32_t>();
       SCOPED_TRACE(fmt::format("pid {}", pid));
@@ -172,19 +199,35 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
         const auto& truth = iterations[i];
         const CopyVerdict& v = *data[skip + i];
         SCOPED_TRACE(fmt::format("iteration {}: {}", i, describe(f, v)));
-        if (truth["held"].is_null()) continue;  // marginal: the manifest says why
+        if (truth["held"].is_null()) {  // marginal: the manifest says why
+          ++acc.marginal;
+          continue;
+        }
         const bool held = truth["held"].get<bool>();
         EXPECT_EQ(v.flagged, held);
+        if (held) {
+          ++acc.held;
+          acc.flagged += v.flagged ? 1 : 0;
+        } else {
+          ++acc.not_held;
+          acc.false_flags += v.flagged ? 1 : 0;
+        }
         if (!held || !v.flagged || !truth.contains("cause")) continue;
         std::vector<std::string> allowed;
         for (const auto& c : truth["cause"]) allowed.push_back(c.get<std::string>());
         const std::string got(analysis::cause_id(v.cause));
         EXPECT_NE(std::find(allowed.begin(), allowed.end(), got), allowed.end()) << "cause " << got;
+        const bool right_cause = std::find(allowed.begin(), allowed.end(), got) != allowed.end();
+        acc.right_cause += right_cause ? 1 : 0;
         if (truth.contains("blocker") && v.detail != analysis::kNone) {
           const auto& findings = f.analysis.details[v.detail].findings;
           ASSERT_FALSE(findings.empty());
           ASSERT_FALSE(findings.front().blockers.empty()) << "primary cause names no blocker";
           EXPECT_EQ(findings.front().blockers.front().record.kind, truth["blocker"].get<std::string>());
+          acc.right_blocker +=
+              right_cause && findings.front().blockers.front().record.kind == truth["blocker"].get<std::string>();
+        } else {
+          acc.right_blocker += right_cause ? 1 : 0;
         }
       }
       if (fixture.value("control", false)) {
@@ -193,10 +236,12 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
           if (f.model.ops[v->op].issue_ns < first_measured) continue;
           if (in_excused_iteration(f, data, skip, iterations, f.model.ops[v->op].issue_ns)) continue;
           EXPECT_FALSE(v->flagged) << "control: a copy after the warm-up is flagged: " << describe(f, *v);
+          acc.control_flags += v->flagged ? 1 : 0;
         }
       }
     }
   }
+  print_accuracy(accuracy);
 }
 
 // The default threshold sits above every control copy's held time (the
