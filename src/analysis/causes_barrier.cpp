@@ -191,7 +191,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
   }
 
   std::string kind(kind_from_name(base_api_name(model.name(call.name))));
-  if (!kind.empty() && evidence) *evidence = fmt::format("{} is a {} call", model.name(call.name), kind);
+  if (!kind.empty() && evidence) *evidence = fmt::format("{} is a call of kind {}", model.name(call.name), kind);
   return kind;
 }
 
@@ -423,11 +423,11 @@ void add_holder_signal(const CauseInput& in, const StalledCall& stalled, Finding
   const std::string kind = barrier_kind(model, stalled.holder, &evidence, nullptr);
   Signal s;
   s.code = "host.lock-holder";
-  s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {} of the {} call; "
-                       "that call returned {} after it ended",
+  s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {} into the {} call "
+                       "on thread {}; that call returned {} after it ended",
                        model.name(h.name), h.thread_id, h.correlation_id, kind, evidence,
-                       us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0) + " into",
-                       us(h.end_ns - call.start_ns), model.name(call.name), us(call.end_ns - h.end_ns));
+                       us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0), us(h.end_ns - call.start_ns),
+                       model.name(call.name), call.thread_id, us(call.end_ns - h.end_ns));
   s.records.push_back(ref_api(model, stalled.holder));
   s.records.push_back(ref_api(model, stalled.api));
   f->signals.push_back(std::move(s));
@@ -437,14 +437,24 @@ void add_holder_signal(const CauseInput& in, const StalledCall& stalled, Finding
                                  : std::min(stalled.excess, overlap(h.start_ns, h.end_ns, call.start_ns, call.end_ns));
   f->blockers.push_back(std::move(b));
   f->released_ns = std::max(f->released_ns, h.end_ns);
-  if (f->remedy.empty()) {
-    std::string what = kind == "lazy-function-load" || kind == "local-memory-resize"
-                           ? kernel_of_launch(model, in.copy.gpu, stalled.holder)
-                           : "";
-    if (what.empty()) what = std::string(model.name(h.name));
-    f->remedy = remedy_for(kind, what) + "; it runs on another thread and holds the context lock the issuing "
-                                         "thread's calls need";
+}
+
+// The remedy for the holder the copy waited behind longest.
+std::string holder_remedy(const CauseInput& in, const std::vector<StalledCall>& stalled, const Finding& f) {
+  const Model& model = in.model;
+  uint32_t holder = kNone;
+  for (const StalledCall& c : stalled) {
+    if (c.holder == kNone || f.blockers.empty()) continue;
+    if (model.api_calls[c.holder].correlation_id == f.blockers.front().record.correlation_id) holder = c.holder;
   }
+  if (holder == kNone) return {};
+  const std::string kind = barrier_kind(model, holder, nullptr, nullptr);
+  std::string what = kind == "lazy-function-load" || kind == "local-memory-resize"
+                         ? kernel_of_launch(model, in.copy.gpu, holder)
+                         : "";
+  if (what.empty()) what = std::string(model.name(model.api_calls[holder].name));
+  return remedy_for(kind, what) + "; it runs on another thread and holds the context lock the issuing thread's "
+                                  "calls need";
 }
 
 }  // namespace
@@ -508,6 +518,9 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
   }
   std::sort(f.blockers.begin(), f.blockers.end(),
             [](const Blocker& a, const Blocker& b) { return a.held_behind_ns > b.held_behind_ns; });
+  std::vector<StalledCall> all = earlier;
+  all.push_back(own);
+  f.remedy = holder_remedy(in, all, f);
   return f;
 }
 

@@ -249,10 +249,7 @@ void Recorder::run(ProcessHeaderInfo header) {
       } else if (control_ != nullptr) {
         // Also while paused (profiler API range): the last records of a
         // range still need collecting.
-        const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
-        const uint64_t completed = trace_.health().buffers_completed;
-        const FlushState state{monotonic_ms(), last_buffer_back_ms_, last_forced_ms_,
-                               requested > completed ? requested - completed : 0};
+        const FlushState state = flush_state();
         if (decide_flush(policy, state) == FlushKind::kForced) {
           ++trace_.health().forced_flushes;
           last_forced_ms_ = state.now_ms;
@@ -265,8 +262,23 @@ void Recorder::run(ProcessHeaderInfo header) {
     if (drain_completed() > 0) last_buffer_back_ms_ = monotonic_ms();
     if (periodic) periodic_work(monotonic_ms(), final_round);
     if (final_round) break;
+    if (periodic && control_ != nullptr) {
+      // Wake when a forced flush falls due if that is before the next tick.
+      const uint64_t due_ms = forced_flush_due_ms(policy, flush_state());
+      if (due_ms != kNeverMs) next_periodic_ns = std::min<uint64_t>(next_periodic_ns, due_ms * 1'000'000ull);
+    }
   }
   trace_.finish();
+}
+
+FlushState Recorder::flush_state() {
+  const uint64_t now = monotonic_ms();
+  const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
+  const uint64_t completed = trace_.health().buffers_completed;
+  const uint64_t outstanding = requested > completed ? requested - completed : 0;
+  // CUPTI holds none of our buffers: nothing it holds is older than now.
+  if (outstanding == 0) last_buffer_back_ms_ = now;
+  return FlushState{now, last_buffer_back_ms_, last_forced_ms_, outstanding};
 }
 
 void Recorder::flush_forced() {

@@ -123,6 +123,8 @@ class Recorder {
   // Waits until woken or until `deadline_ns` (CLOCK_MONOTONIC).
   void wait_for_wake(uint64_t deadline_ns);
   void flush_forced();
+  // Inputs of the loss bound's decision, now.
+  FlushState flush_state();
   // Writes the buffers that came back; returns how many.
   size_t drain_completed();
   void drain_events();

@@ -26,6 +26,9 @@ std::string graph_suffix(uint32_t graph_id, uint64_t node_id) {
   return graph_id ? fmt::format("  graph {} node {}", graph_id, node_id) : std::string();
 }
 
+// Cut in flight by a forced flush (RecorderHealth.incomplete_records).
+const char* incomplete_suffix(bool incomplete) { return incomplete ? "  incomplete" : ""; }
+
 // Marker flag bits (CUpti_ActivityFlag): instantaneous, start, end, ...
 std::string marker_flags(uint32_t flags) {
   std::string text;
@@ -99,11 +102,11 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
         latency = fmt::format("  queued {:.3f} us before start", interval_us(k.queued_ns(), k.start_ns()));
       }
       emit(k.start_ns(), RecordKind::kernel, k.stream_id(),
-           fmt::format("{}  {}  corr {}  dur {}  {}  grid {}x{}x{} block {}x{}x{}{}{}", where(k.device_id(), k.context_id(), k.stream_id()),
+           fmt::format("{}  {}  corr {}  dur {}  {}  grid {}x{}x{} block {}x{}x{}{}{}{}", where(k.device_id(), k.context_id(), k.stream_id()),
                        channel(k.channel_id(), k.channel_type()), k.correlation_id(),
                        format_duration(k.start_ns(), k.end_ns()), quoted_name(strings, k.name_iid()), k.grid_x(),
                        k.grid_y(), k.grid_z(), k.block_x(), k.block_y(), k.block_z(), latency,
-                       graph_suffix(k.graph_id(), k.graph_node_id())));
+                       graph_suffix(k.graph_id(), k.graph_node_id()), incomplete_suffix(k.incomplete())));
     }
   }
   if (wanted(RecordKind::memcpy)) {
@@ -112,21 +115,22 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
                                      : fmt::format("{} {}->{}", copy_kind_name(m.copy_kind()), memory_kind_name(m.src_kind()),
                                                    memory_kind_name(m.dst_kind()));
       emit(m.start_ns(), RecordKind::memcpy, m.stream_id(),
-           fmt::format("{}  {}  corr {}  dur {}  {}  {}{}{}{}", where(m.device_id(), m.context_id(), m.stream_id()),
+           fmt::format("{}  {}  corr {}  dur {}  {}  {}{}{}{}{}", where(m.device_id(), m.context_id(), m.stream_id()),
                        channel(m.channel_id(), m.channel_type()), m.correlation_id(),
                        format_duration(m.start_ns(), m.end_ns()), what, format_bytes(m.bytes()),
                        (m.flags() & 1u) ? "  async" : "  sync",
                        m.copy_count() > 1 ? fmt::format("  batch of {}", m.copy_count()) : std::string(),
-                       graph_suffix(m.graph_id(), m.graph_node_id())));
+                       graph_suffix(m.graph_id(), m.graph_node_id()), incomplete_suffix(m.incomplete())));
     }
   }
   if (wanted(RecordKind::memset)) {
     for (const auto& m : chunk.memset()) {
       emit(m.start_ns(), RecordKind::memset, m.stream_id(),
-           fmt::format("{}  {}  corr {}  dur {}  {} {} value {:#x}{}", where(m.device_id(), m.context_id(), m.stream_id()),
+           fmt::format("{}  {}  corr {}  dur {}  {} {} value {:#x}{}{}", where(m.device_id(), m.context_id(), m.stream_id()),
                        channel(m.channel_id(), m.channel_type()), m.correlation_id(),
                        format_duration(m.start_ns(), m.end_ns()), memory_kind_name(m.memory_kind()),
-                       format_bytes(m.bytes()), m.value(), graph_suffix(m.graph_id(), m.graph_node_id())));
+                       format_bytes(m.bytes()), m.value(), graph_suffix(m.graph_id(), m.graph_node_id()),
+                       incomplete_suffix(m.incomplete())));
     }
   }
   if (wanted(RecordKind::api)) {
