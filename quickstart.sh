@@ -60,8 +60,16 @@ gpu_present() {
 
 case "$mode" in
   test)
-    cd "$build"
-    ctest --output-on-failure -j "$jobs"
+    (cd "$build" && ctest --output-on-failure -j "$jobs")
+    # The reader, analysis and command build without the CUDA toolkit
+    # (HOLDUP_RECORDER=OFF: CMake never looks for it): proved here.
+    nocuda=$build/without-cuda
+    say "building without the CUDA toolkit (HOLDUP_RECORDER=OFF) in $nocuda"
+    cmake -S "$here" -B "$nocuda" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOLDUP_RECORDER=OFF \
+          -DHOLDUP_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$nocuda" -j "$jobs" --target holdup
+    "$nocuda/tools/holdup/holdup" report --top 1 --no-histograms "$here/tests/data/h100/seed-lazy/trace" >/dev/null
+    say "without-CUDA build: holdup report ran on a fixture"
     ;;
   main)
     if gpu_present && [ -x "$workload" ]; then

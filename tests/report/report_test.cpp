@@ -11,9 +11,7 @@
 #include "holdup/report.h"
 #include "holdup/report_cli.h"
 #include "synthetic_trace.h"
-#ifdef HOLDUP_HAVE_TRACE_WRITER
 #include "holdup/trace_writer.h"
-#endif
 
 namespace holdup::testing {
 namespace {
@@ -417,7 +415,6 @@ TEST(Report, ColdCopiesAreNeverFlagged) {
   EXPECT_NE(r.messages.back().find("2 copies, 0 flagged"), std::string::npos) << r.messages.back();
 }
 
-#ifdef HOLDUP_HAVE_TRACE_WRITER
 std::filesystem::path write_seed(const std::string& tag) {
   const auto dir = std::filesystem::temp_directory_path() / ("holdup-report-test-" + tag + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -449,7 +446,6 @@ TEST(Commands, ReportAndCheckOnFiles) {
   EXPECT_EQ(report::run_check(options, {}, out, err), report::kExitUnreadable);
   std::filesystem::remove_all(dir);
 }
-#endif
 
 }  // namespace
 }  // namespace holdup::testing

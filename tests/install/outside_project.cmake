@@ -1,0 +1,20 @@
+# Run by ctest (tests/install/CMakeLists.txt): install, build examples/ as an
+# outside project against the prefix, run it on a fixture.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+run("configuring examples/" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${WORK_DIR}/build -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix})
+run("building examples/" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run("flagged_copies" ${WORK_DIR}/build/flagged_copies ${FIXTURE})
+message(STATUS "${last_output}")
+if(NOT last_output MATCHES "device-wide-barrier" OR NOT last_output MATCHES "behind api cudaLaunchKernel")
+  message(FATAL_ERROR "flagged_copies printed no barrier verdict:\n${last_output}")
+endif()
