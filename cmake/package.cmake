@@ -11,10 +11,11 @@ target_link_libraries(holdup_api INTERFACE holdup_analysis holdup_trace holdup_p
 target_compile_features(holdup_api INTERFACE cxx_std_20)
 
 set(HOLDUP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/holdup)
-install(TARGETS holdup_api holdup_analysis holdup_trace holdup_proto holdup_logging EXPORT holdupTargets
+install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_proto holdup_logging EXPORT holdupTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The public headers of the analysis (include/holdup/README.md lists them).
 install(FILES include/holdup/analysis.h include/holdup/analysis_model.h include/holdup/analysis_load.h
+              include/holdup/format.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/holdup)
 # analysis_model.h still names three generated message types (the recorder
 # health, device identities, notes): shipped until the model has its own.

@@ -11,6 +11,7 @@
 
 #include "holdup/record_kind.h"
 #include "holdup/string_table.h"
+#include "holdup/format.h"
 #include "holdup/trace.pb.h"
 
 namespace holdup {
@@ -38,9 +39,8 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
 // to_ns - from_ns in microseconds, negative when `to` is earlier; exact
 // (timestamps are subtracted as integers before the conversion).
 double interval_us(uint64_t from_ns, uint64_t to_ns);
-// "64.0 MiB", "4.0 KiB", "512 B".
-std::string format_bytes(uint64_t bytes);
-// end - start in microseconds, "4000.000 us"; "? us" when either is 0.
-std::string format_duration(uint64_t start_ns, uint64_t end_ns);
+// end - start in microseconds, "4000.000 us" (a dump line's duration);
+// "? us" when either is 0.
+std::string format_interval_us(uint64_t start_ns, uint64_t end_ns);
 
 }  // namespace holdup

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "holdup/analysis.h"
+#include "holdup/format.h"
 
 namespace holdup::report {
 
@@ -100,8 +101,6 @@ nlohmann::json render_json(const analysis::Analysis& analysis, const std::vector
 // dropped records, torn tail, sequence gaps, other CUPTI subscriber, ...
 std::vector<std::string> trace_problems(const analysis::Process& process);
 
-// "12.3 us", "4.05 ms", "1.20 s".
-std::string format_duration(analysis::TimeNs ns);
 
 struct CheckLimits {
   std::optional<double> max_held_us;

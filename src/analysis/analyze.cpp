@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis {
 
@@ -99,7 +100,7 @@ Finding passed_on_finding(const Model& model, const Analysis& a, const CopyVerdi
   s.code = "stream.passed-on";
   s.text = fmt::format("the copy queued {} in stream order behind {} of its own stream (correlation id {}), which "
                        "was itself held ({}) and had not started",
-                       detail::us(passed), model.describe(model.ops[pred.op]), model.ops[pred.op].correlation_id,
+                       format_duration(passed), model.describe(model.ops[pred.op]), model.ops[pred.op].correlation_id,
                        cause_id(pred.cause));
   s.records.push_back(ref_op(model, pred.op));
   f.signals.insert(f.signals.begin(), std::move(s));

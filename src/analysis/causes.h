@@ -80,7 +80,6 @@ Split split_copy_cached(const Model& model, uint32_t op, const AnalysisOptions& 
 // API name without the _ptsz/_ptds and _vN suffixes.
 std::string_view base_api_name(std::string_view name);
 
-std::string us(TimeNs ns);  // "12.3 us" / "4.05 ms"
 Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end);
 // make_blocker for each of `ops`, sorted by held_behind_ns (largest first,
 // as std::sort orders them) and cut to `max`: only those kept are described

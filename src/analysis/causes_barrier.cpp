@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis::detail {
 
@@ -126,7 +127,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
         if (evidence) {
           *evidence = fmt::format("{} overhead record ({}, correlation id {}) inside this call",
                                   lazy ? "LAZY_FUNCTION_LOADING" : "RUNTIME_TRIGGERED_MODULE_LOADING",
-                                  us(o.end_ns - o.start_ns), corr);
+                                  format_duration(o.end_ns - o.start_ns), corr);
         }
         if (records) records->push_back(ref_overhead(model, it->second));
         return lazy ? "lazy-function-load" : "module-load";
@@ -343,7 +344,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     drain.code = "barrier.drained";
     drain.text = fmt::format("the copy started {} after the end of all work submitted to the device before {} "
                              "(last to end: {})",
-                             us(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
+                             format_duration(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
     drain.records.push_back(ref_op(model, c.last_op));
     f.signals.push_back(std::move(drain));
     f.explains_ns = std::min(c.drained_at, he) - hb;
@@ -363,7 +364,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     for (auto& b : largest_blockers(model, drained, hb, he, kMaxBlockers)) f.blockers.push_back(std::move(b));
   } else {
     f.corroboration.push_back(fmt::format(
-        "but the copy did not start within {} of the drain of the work submitted before it", us(in.options.barrier_ns)));
+        "but the copy did not start within {} of the drain of the work submitted before it", format_duration(in.options.barrier_ns)));
   }
   std::string what = x_name;
   if (c.kind == "local-memory-resize") {
@@ -426,8 +427,8 @@ void add_holder_signal(const CauseInput& in, const StalledCall& stalled, Finding
   s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {} into the {} call "
                        "on thread {}; that call returned {} after it ended",
                        model.name(h.name), h.thread_id, h.correlation_id, kind, evidence,
-                       us(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0), us(h.end_ns - call.start_ns),
-                       model.name(call.name), call.thread_id, us(call.end_ns - h.end_ns));
+                       format_duration(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0), format_duration(h.end_ns - call.start_ns),
+                       model.name(call.name), call.thread_id, format_duration(call.end_ns - h.end_ns));
   s.records.push_back(ref_api(model, stalled.holder));
   s.records.push_back(ref_api(model, stalled.api));
   f->signals.push_back(std::move(s));
@@ -492,7 +493,7 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
     Signal s;
     s.code = "host.long-call";
     s.text = fmt::format("the copy's {} on thread {} lasted {}, {:.0f}x its normal cost ({})", model.name(call.name),
-                         call.thread_id, us(duration), normal ? double(duration) / double(normal) : 0.0, us(normal));
+                         call.thread_id, format_duration(duration), normal ? double(duration) / double(normal) : 0.0, format_duration(normal));
     s.records.push_back(ref_api(model, in.copy.api));
     f.signals.push_back(std::move(s));
   }
@@ -503,8 +504,8 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
     s.code = "host.burst-stall";
     s.text = fmt::format("{} on thread {} (correlation id {}), an earlier call of the burst of calls that ends in the "
                          "copy's {}, lasted {} ({} beyond its normal cost): the thread had set out to issue the copy",
-                         model.name(c.name), c.thread_id, c.correlation_id, model.name(call.name), us(c.duration()),
-                         us(e.excess));
+                         model.name(c.name), c.thread_id, c.correlation_id, model.name(call.name), format_duration(c.duration()),
+                         format_duration(e.excess));
     s.records.push_back(ref_api(model, e.api));
     f.signals.push_back(std::move(s));
     add_holder_signal(in, e, &f);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis::detail {
 
@@ -97,7 +98,7 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
     s.code = "other-process.ran-through";
     s.text = fmt::format("kernels of {} (pid {}, context {}) on the same GPU {} ran through {} of the {} hold",
                          first.process == in.copy.process ? "another context" : "another process", other.pid,
-                         first.context_id, model.gpus[in.copy.gpu].label, us(through), us(he - hb));
+                         first.context_id, model.gpus[in.copy.gpu].label, format_duration(through), format_duration(he - hb));
     s.records.push_back(ref_op(model, foreign.front()));
     f.signals.push_back(std::move(s));
   }
@@ -107,7 +108,7 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
     s.code = "other-process.after-end";
     f.released_ns = k.end_ns;
     s.text = fmt::format("the copy started {} after {} of pid {} ended (time-slicing between contexts)",
-                         us(he - k.end_ns), model.describe(k), model.processes[k.process].pid);
+                         format_duration(he - k.end_ns), model.describe(k), model.processes[k.process].pid);
     s.records.push_back(ref_op(model, adjacent));
     f.signals.push_back(std::move(s));
   }
@@ -127,7 +128,7 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
       s.code = "other-process.switched-out";
       s.text = fmt::format("the copy ran inside {} of pid {}, which lasted {} against its usual {} (the median of its "
                            "earlier runs on its stream): that context was switched out while the copy's ran",
-                           model.describe(k), model.processes[k.process].pid, us(k.end_ns - k.start_ns), us(usual));
+                           model.describe(k), model.processes[k.process].pid, format_duration(k.end_ns - k.start_ns), format_duration(usual));
       s.records.push_back(ref_op(model, o));
       f.signals.push_back(std::move(s));
       f.released_ns = he;
@@ -195,7 +196,7 @@ std::optional<Finding> find_legacy_default_stream(const CauseInput& in) {
     Signal s;
     s.code = "legacy.after-blocker";
     f.released_ns = l.end_ns;
-    s.text = fmt::format("the copy started {} after {} on {} stream {} ended", us(he - l.end_ns), model.describe(l),
+    s.text = fmt::format("the copy started {} after {} on {} stream {} ended", format_duration(he - l.end_ns), model.describe(l),
                          copy_on_null ? "blocking" : "the legacy default", l.stream_id);
     s.records.push_back(ref_op(model, last));
     f.signals.push_back(std::move(s));

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis::detail {
 
@@ -55,7 +56,7 @@ std::optional<Finding> find_profiler_overhead(const CauseInput& in) {
     Signal s2;
     s2.code = "profiler.call-time";
     s2.text = fmt::format("the call lasted {} beyond its normal cost ({}), {} of it inside those records",
-                          us(held_host), us(in.split.normal_api_ns), us(covered));
+                          format_duration(held_host), format_duration(in.split.normal_api_ns), format_duration(covered));
     s2.records.push_back(ref_api(model, in.copy.api));
     f.signals.push_back(std::move(s2));
     f.claimed = true;

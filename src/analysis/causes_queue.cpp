@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis::detail {
 
@@ -55,7 +56,7 @@ std::optional<Finding> queue_finding(const CauseInput& in, Cause cause, bool cop
     const GpuOp& l = model.ops[last];
     Signal after;
     after.code = "queue.after-blocker";
-    after.text = fmt::format("the copy started {} after {} (stream {}, same channel) ended", us(he - l.end_ns),
+    after.text = fmt::format("the copy started {} after {} (stream {}, same channel) ended", format_duration(he - l.end_ns),
                              model.describe(l), l.stream_id);
     after.records.push_back(ref_op(model, last));
     f.signals.push_back(std::move(after));
@@ -64,7 +65,7 @@ std::optional<Finding> queue_finding(const CauseInput& in, Cause cause, bool cop
     f.released_ns = l.end_ns;
   } else {
     f.corroboration.push_back(
-        fmt::format("but the copy did not start within {} of the end of that work", us(in.options.adjacency_ns)));
+        fmt::format("but the copy did not start within {} of the end of that work", format_duration(in.options.adjacency_ns)));
   }
   f.blockers = largest_blockers(model, ahead, hb, he, kMaxBlockers);
   return f;

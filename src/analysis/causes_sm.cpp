@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis::detail {
 
@@ -133,13 +134,13 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
     s.code = device_full ? "sm.device-full" : "sm.device-partly-full";
     s.text = fmt::format("kernels whose grids filled every SM ran through {} of the {} hold (first: {}, stream {}, "
                          "channel {}: {} blocks of {} threads >= {} SMs x {} resident blocks per SM)",
-                         us(full_time), us(he - hb), model.describe(k), k.stream_id, k.channel_id, k.bytes_or_blocks,
+                         format_duration(full_time), format_duration(he - hb), model.describe(k), k.stream_id, k.channel_id, k.bytes_or_blocks,
                          k.threads_per_block, first->sms, first->resident);
     s.records.push_back(ref_op(model, first->op));
     if (device_full) {
       f.signals.push_back(std::move(s));
     } else {
-      f.corroboration.push_back(s.text + fmt::format(": SMs were free for {} of it", us(free_time)));
+      f.corroboration.push_back(s.text + fmt::format(": SMs were free for {} of it", format_duration(free_time)));
     }
   }
   // Signal 2: the copy started as SMs could first free.
@@ -162,9 +163,9 @@ std::optional<Finding> find_sm_waiting(const CauseInput& in) {
     s.text = in_last_wave
                  ? fmt::format("the copy started {} before the end of {}, in its last wave ({} wave{} of {} blocks, "
                                "{} per SM): as its blocks retired",
-                               us(k.end_ns - he), model.describe(k), waves, waves == 1 ? "" : "s", k.bytes_or_blocks,
+                               format_duration(k.end_ns - he), model.describe(k), waves, waves == 1 ? "" : "s", k.bytes_or_blocks,
                                freed->resident)
-                 : fmt::format("the copy started {} after the end of {}", us(he - k.end_ns), model.describe(k));
+                 : fmt::format("the copy started {} after the end of {}", format_duration(he - k.end_ns), model.describe(k));
     s.records.push_back(ref_op(model, freed->op));
     f.signals.push_back(std::move(s));
     f.released_ns = std::min(he, k.end_ns);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "holdup/analysis_model.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis {
 
@@ -44,21 +45,13 @@ const DeviceLimits* Model::device_limits(uint32_t process, uint32_t device_id) c
   return it == devices.end() || !it->second.known() ? nullptr : &it->second;
 }
 
-namespace {
-std::string bytes_text(uint64_t bytes) {
-  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return fmt::format("{} GiB", bytes >> 30);
-  if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
-  if (bytes >= (1ull << 10) && bytes % (1ull << 10) == 0) return fmt::format("{} KiB", bytes >> 10);
-  return fmt::format("{} B", bytes);
-}
-}  // namespace
 
 std::string Model::describe(const GpuOp& op) const {
   if (op.kind == OpKind::kernel) {
     const auto n = name(op.name);
     return fmt::format("kernel {}", n.empty() ? std::string_view("<unnamed>") : n);
   }
-  return fmt::format("{} {}", op_kind_name(op), bytes_text(op.bytes_or_blocks));
+  return fmt::format("{} {}", op_kind_name(op), format_bytes_exact(op.bytes_or_blocks));
 }
 
 }  // namespace holdup::analysis

@@ -4,20 +4,10 @@
 #include <fmt/format.h>
 
 #include "causes.h"
+#include "holdup/format.h"
 
 namespace holdup::analysis {
 
-namespace {
-std::string channel_type_text(uint8_t type) {
-  switch (type) {
-    case proto::CHANNEL_TYPE_COMPUTE: return "COMPUTE";
-    case proto::CHANNEL_TYPE_ASYNC_MEMCPY: return "ASYNC_MEMCPY";
-    case proto::CHANNEL_TYPE_DECOMP: return "DECOMP";
-    case proto::CHANNEL_TYPE_INVALID: return "";
-    default: return std::to_string(type);
-  }
-}
-}  // namespace
 
 RecordRef ref_op(const Model& model, uint32_t index) {
   const GpuOp& op = model.ops[index];
@@ -121,12 +111,6 @@ void for_each_op_overlapping(const Model& model, uint32_t gpu_index, TimeNs t0, 
   }
 }
 
-std::string us(TimeNs ns) {
-  if (ns >= 10'000'000) return fmt::format("{:.1f} ms", ns / 1e6);
-  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", ns / 1e6);
-  if (ns >= 10'000) return fmt::format("{:.0f} us", ns / 1e3);
-  return fmt::format("{:.1f} us", ns / 1e3);
-}
 
 Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end) {
   Blocker b;

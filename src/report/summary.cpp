@@ -15,13 +15,6 @@ namespace holdup::report {
 using analysis::Cause;
 using analysis::TimeNs;
 
-std::string format_duration(TimeNs ns) {
-  if (ns >= 1'000'000'000) return fmt::format("{:.2f} s", ns / 1e9);
-  if (ns >= 10'000'000) return fmt::format("{:.1f} ms", ns / 1e6);
-  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", ns / 1e6);
-  if (ns >= 10'000) return fmt::format("{:.0f} us", ns / 1e3);
-  return fmt::format("{:.1f} us", ns / 1e3);
-}
 
 namespace {
 int bucket_of(TimeNs ns) {

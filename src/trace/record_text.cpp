@@ -76,14 +76,8 @@ double interval_us(uint64_t from_ns, uint64_t to_ns) {
   return static_cast<double>(static_cast<int64_t>(to_ns - from_ns)) / 1e3;
 }
 
-std::string format_bytes(uint64_t bytes) {
-  if (bytes >= (uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", bytes / double(uint64_t{1} << 30));
-  if (bytes >= (uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", bytes / double(uint64_t{1} << 20));
-  if (bytes >= (uint64_t{1} << 10)) return fmt::format("{:.1f} KiB", bytes / double(uint64_t{1} << 10));
-  return fmt::format("{} B", bytes);
-}
 
-std::string format_duration(uint64_t start_ns, uint64_t end_ns) {
+std::string format_interval_us(uint64_t start_ns, uint64_t end_ns) {
   if (start_ns == 0 || end_ns == 0) return "? us";
   return fmt::format("{:.3f} us", interval_us(start_ns, end_ns));
 }
@@ -104,7 +98,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
       emit(k.start_ns(), RecordKind::kernel, k.stream_id(),
            fmt::format("{}  {}  corr {}  dur {}  {}  grid {}x{}x{} block {}x{}x{}{}{}{}", where(k.device_id(), k.context_id(), k.stream_id()),
                        channel(k.channel_id(), k.channel_type()), k.correlation_id(),
-                       format_duration(k.start_ns(), k.end_ns()), quoted_name(strings, k.name_iid()), k.grid_x(),
+                       format_interval_us(k.start_ns(), k.end_ns()), quoted_name(strings, k.name_iid()), k.grid_x(),
                        k.grid_y(), k.grid_z(), k.block_x(), k.block_y(), k.block_z(), latency,
                        graph_suffix(k.graph_id(), k.graph_node_id()), incomplete_suffix(k.incomplete())));
     }
@@ -117,7 +111,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
       emit(m.start_ns(), RecordKind::memcpy, m.stream_id(),
            fmt::format("{}  {}  corr {}  dur {}  {}  {}{}{}{}{}", where(m.device_id(), m.context_id(), m.stream_id()),
                        channel(m.channel_id(), m.channel_type()), m.correlation_id(),
-                       format_duration(m.start_ns(), m.end_ns()), what, format_bytes(m.bytes()),
+                       format_interval_us(m.start_ns(), m.end_ns()), what, format_bytes(m.bytes()),
                        (m.flags() & 1u) ? "  async" : "  sync",
                        m.copy_count() > 1 ? fmt::format("  batch of {}", m.copy_count()) : std::string(),
                        graph_suffix(m.graph_id(), m.graph_node_id()), incomplete_suffix(m.incomplete())));
@@ -128,7 +122,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
       emit(m.start_ns(), RecordKind::memset, m.stream_id(),
            fmt::format("{}  {}  corr {}  dur {}  {} {} value {:#x}{}{}", where(m.device_id(), m.context_id(), m.stream_id()),
                        channel(m.channel_id(), m.channel_type()), m.correlation_id(),
-                       format_duration(m.start_ns(), m.end_ns()), memory_kind_name(m.memory_kind()),
+                       format_interval_us(m.start_ns(), m.end_ns()), memory_kind_name(m.memory_kind()),
                        format_bytes(m.bytes()), m.value(), graph_suffix(m.graph_id(), m.graph_node_id()),
                        incomplete_suffix(m.incomplete())));
     }
@@ -139,7 +133,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
       emit(a.start_ns(), RecordKind::api, -1,
            fmt::format("{} {}  tid {}  corr {}  dur {}{}", domain,
                        a.name_iid() ? quoted_name(strings, a.name_iid()) : fmt::format("cbid {}", a.cbid()), a.thread_id(),
-                       a.correlation_id(), format_duration(a.start_ns(), a.end_ns()),
+                       a.correlation_id(), format_interval_us(a.start_ns(), a.end_ns()),
                        a.return_value() ? fmt::format("  returned {}", a.return_value()) : std::string()));
     }
   }
@@ -147,7 +141,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
     for (const auto& s : chunk.synchronization()) {
       emit(s.start_ns(), RecordKind::sync, s.stream_id(),
            fmt::format("{}  ctx {} stream {}  corr {}  dur {}  event {} sync-id {}", synchronization_type_name(s.type()),
-                       s.context_id(), s.stream_id(), s.correlation_id(), format_duration(s.start_ns(), s.end_ns()),
+                       s.context_id(), s.stream_id(), s.correlation_id(), format_interval_us(s.start_ns(), s.end_ns()),
                        s.cuda_event_id(), s.cuda_event_sync_id()));
     }
   }
@@ -163,7 +157,7 @@ void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const
       emit(o.start_ns(), RecordKind::overhead, o.object_kind() == 5 ? int64_t{o.stream_id()} : -1,
            fmt::format("{}  {}  corr {}  dur {}{}", overhead_kind_name(o.kind()),
                        object(o.object_kind(), o.process_id(), o.thread_id(), o.device_id(), o.context_id(), o.stream_id()),
-                       o.correlation_id(), format_duration(o.start_ns(), o.end_ns()),
+                       o.correlation_id(), format_interval_us(o.start_ns(), o.end_ns()),
                        o.channel_id() || o.channel_type() ? "  " + channel(o.channel_id(), o.channel_type()) : std::string()));
     }
   }
