@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "holdup/record_kind.h"
-#include "holdup/string_table.h"
+#include "holdup/interned_strings.h"
 #include "holdup/format.h"
 #include "holdup/trace.pb.h"
 
@@ -33,7 +33,7 @@ using RecordKindMask = std::array<bool, kRecordKindCount>;
 // Appends a line for each record of `chunk` whose kind is in `kinds`, in the
 // chunk's field order (callers sort by time). Names are looked up in
 // `strings`, which must already hold this chunk's strings.
-void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const RecordKindMask& kinds,
+void describe_chunk(const proto::Chunk& chunk, const InternedStrings& strings, const RecordKindMask& kinds,
                     std::vector<RecordLine>* lines);
 
 // to_ns - from_ns in microseconds, negative when `to` is earlier; exact

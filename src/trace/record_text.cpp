@@ -15,7 +15,7 @@ std::string channel(uint32_t id, proto::ChannelType type) {
   return fmt::format("ch {} {}", id, channel_type_name(type));
 }
 
-std::string quoted_name(const StringTable& strings, uint64_t iid) {
+std::string quoted_name(const InternedStrings& strings, uint64_t iid) {
   if (iid == 0) return "-";
   auto name = strings.get(iid);
   if (name.empty()) return fmt::format("<string {}>", iid);
@@ -82,7 +82,7 @@ std::string format_interval_us(uint64_t start_ns, uint64_t end_ns) {
   return fmt::format("{:.3f} us", interval_us(start_ns, end_ns));
 }
 
-void describe_chunk(const proto::Chunk& chunk, const StringTable& strings, const RecordKindMask& kinds,
+void describe_chunk(const proto::Chunk& chunk, const InternedStrings& strings, const RecordKindMask& kinds,
                     std::vector<RecordLine>* lines) {
   auto wanted = [&](RecordKind kind) { return kinds[static_cast<size_t>(kind)]; };
   auto emit = [&](uint64_t time_ns, RecordKind kind, int64_t stream, std::string text) {

@@ -147,7 +147,7 @@ int run_dump(const DumpOptions& options) {
              summary.first_ns,
              options.sorted ? ", sorted over the whole file" : ", sorted within each chunk");
   Dumper dumper(options, summary.first_ns);
-  StringTable strings;
+  InternedStrings strings;
   proto::Chunk chunk;
   std::vector<RecordLine> lines;
   while (reader->next(&chunk)) {

@@ -13,7 +13,7 @@
 
 namespace holdup {
 
-class StringTable {
+class InternedStrings {
  public:
   // Absorbs the chunk's InternedString records.
   void add(const proto::Chunk& chunk) {
