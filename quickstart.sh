@@ -31,7 +31,7 @@ if ! command -v nvcc >/dev/null 2>&1; then
 fi
 
 # --- Debian/Ubuntu packages ------------------------------------------------
-packages=(cmake ninja-build g++ binutils libprotobuf-dev protobuf-compiler libprotozero-dev
+packages=(cmake ninja-build g++ binutils libprotobuf-dev libprotoc-dev protobuf-compiler libprotozero-dev
           libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev)
 missing=()
 for p in "${packages[@]}"; do
