@@ -47,6 +47,10 @@ struct TraceSummary {
   // overheads, markers, launches, module events); 0 when none was timed.
   uint64_t first_ns = 0;
   uint64_t last_ns = 0;
+  // Earliest start and latest end of GPU work (kernels, memcpys, memsets);
+  // 0 when none was timed. How far a trace of a killed process reaches.
+  uint64_t gpu_first_ns = 0;
+  uint64_t gpu_last_ns = 0;
 
   static constexpr size_t kMaxNotes = 1000;
 

@@ -240,10 +240,16 @@ void Recorder::run(ProcessHeaderInfo header) {
     if (periodic) {
       next_periodic_ns = clock_ns(CLOCK_MONOTONIC) + period_ns;
       if (final_round) {
-        if (signal != 0) trace_.health().final_flush_signal = signal;
         // Teardown: stop producing, then collect everything, incomplete
-        // records included.
-        if (control_ != nullptr && capture_active_) control_->set_capture(false);
+        // records included. At a signal, only the flush: the process ends
+        // right after it, and every CUPTI call here may wait for a lock the
+        // interrupted thread holds (the handler's wait is bounded, but a
+        // flush that never starts keeps nothing).
+        if (signal != 0) {
+          trace_.health().final_flush_signal = signal;
+        } else if (control_ != nullptr && capture_active_) {
+          control_->set_capture(false);
+        }
         capture_active_ = false;
         flush_forced();
       } else if (control_ != nullptr) {

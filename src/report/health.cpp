@@ -28,18 +28,23 @@ std::vector<std::string> trace_problems(const analysis::Process& p) {
     // Counted by the model (any kernel, copy or memset without a start or
     // an end), so traces from before the recorder marked them count too.
     out.push_back(fmt::format("{} incomplete GPU records ({} kernels, {} copies, {} memsets) without a start or "
-                              "end (in flight when a forced flush or the final flush cut them): left out of the "
-                              "analysis",
+                              "end (cut in flight by a forced flush or the final flush, or a timestamp CUPTI could "
+                              "not take): left out of the analysis",
                               p.incomplete_ops(), p.incomplete_kernels, p.incomplete_copies, p.incomplete_memsets));
   }
-  if (const uint64_t other = h.incomplete_records() > p.incomplete_ops() ? h.incomplete_records() - p.incomplete_ops() : 0) {
-    out.push_back(fmt::format("{} other incomplete records (API, synchronization, overhead)", other));
+  uint64_t other_incomplete = 0;  // API, synchronization, overhead records cut in flight
+  for (const auto& k : h.incomplete()) {
+    if (k.kind() != "CONCURRENT_KERNEL" && k.kind() != "MEMCPY" && k.kind() != "MEMCPY2" && k.kind() != "MEMSET")
+      other_incomplete += k.count();
+  }
+  if (other_incomplete) {
+    out.push_back(fmt::format("{} other incomplete records (API, synchronization, overhead)", other_incomplete));
   }
   if (h.buffers_cut_short()) {
     out.push_back(fmt::format("{} activity buffer(s) only partly readable: {} bytes of records lost",
                               h.buffers_cut_short(), h.unread_bytes()));
   }
-  if (p.has_header && !h.final_chunk() && p.input.chunks > 0 && h.final_flush_signal() == 0 &&
+  if (p.has_header && !h.final_chunk() && h.final_flush_signal() == 0 &&
       h.buffers_requested() > h.buffers_completed()) {
     out.push_back(fmt::format("ended without a final flush (killed?): {} activity buffer(s) never came back, "
                               "their records are missing",

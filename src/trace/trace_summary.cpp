@@ -41,7 +41,6 @@ std::string plural(uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-
 // "12 CONCURRENT_KERNEL, 3 MEMCPY"
 std::string kind_counts(const proto::RecorderHealth& h) {
   std::string text;
@@ -68,6 +67,7 @@ TraceSummary summarize_trace(const std::string& path) {
 
   proto::Chunk chunk;
   TimeSpan span;
+  TimeSpan gpu;
   while (reader->next(&chunk)) {
     if (chunk.has_header() && !summary.has_header) {
       summary.has_header = true;
@@ -92,10 +92,15 @@ TraceSummary summarize_trace(const std::string& path) {
     for (const auto& k : chunk.kernel()) summary.incomplete_gpu_records += k.incomplete() ? 1 : 0;
     for (const auto& m : chunk.memset()) summary.incomplete_gpu_records += m.incomplete() ? 1 : 0;
     add_times(chunk, span);
+    for (const auto& r : chunk.kernel()) gpu.add(r.start_ns(), r.end_ns());
+    for (const auto& r : chunk.memcpy()) gpu.add(r.start_ns(), r.end_ns());
+    for (const auto& r : chunk.memset()) gpu.add(r.start_ns(), r.end_ns());
   }
   summary.read = reader->status();
   summary.first_ns = span.first();
   summary.last_ns = span.last();
+  summary.gpu_first_ns = gpu.first();
+  summary.gpu_last_ns = gpu.last();
   return summary;
 }
 
@@ -146,7 +151,7 @@ std::vector<std::string> trace_warnings(const TraceSummary& s) {
                   "final flush (_exit, killed); their records are missing" +
                   (bound > 0 && !h.final_chunk()
                        ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
-                             " ms: about that much recording time at the end)"
+                             " ms: at most about that much recording time before the end is missing)"
                        : std::string()));
   }
   if (h.incomplete_records() > 0 || s.incomplete_gpu_records > 0) {

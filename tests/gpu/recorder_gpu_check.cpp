@@ -125,12 +125,19 @@ TEST(RecorderOnGpu, SmokeTraceIsComplete) {
   EXPECT_EQ(health.buffers_denied(), 0u);
   EXPECT_EQ(health.dropped_records(), 0u);
   EXPECT_EQ(health.unknown_records(), 0u);
+  // The smoke program ends normally: a final flush at exit, every buffer
+  // back and readable to its end.
+  EXPECT_TRUE(health.final_chunk());
+  EXPECT_EQ(health.final_flush_signal(), 0u);
+  EXPECT_EQ(health.buffers_requested(), health.buffers_completed());
+  EXPECT_EQ(health.buffers_cut_short(), 0u);
 
   std::cout << "\n  what                                   count\n";
   for (const auto& [what, n] : joins) std::cout << "  " << what << std::string(39 - std::min<size_t>(39, what.size()), ' ') << n << "\n";
   std::cout << "  kernels " << kernels.size() << ", copies " << copies.size() << ", memsets " << memsets.size()
             << ", launches " << launches << " (first " << first_launches << "), records " << health.records()
-            << ", zero-ts " << health.zero_timestamp_records() << ", buffers " << health.buffers_completed()
+            << ", zero-ts " << health.zero_timestamp_records() << ", incomplete " << health.incomplete_records()
+            << ", forced flushes " << health.forced_flushes() << ", buffers " << health.buffers_completed()
             << ", chunks " << t.trace.chunk_size() << "\n";
   for (const auto& c : t.trace.chunk())
     for (const auto& n : c.note()) std::cout << "  note " << n.code() << ": " << n.message() << "\n";

@@ -33,6 +33,9 @@ TEST(Config, DefaultsWhenUnset) {
   EXPECT_TRUE(c.dump_raw_dir.empty());
   EXPECT_TRUE(c.latency_timestamps);
   EXPECT_FALSE(c.event_device_timestamps) << "stalled event-heavy apps on the H100";
+  EXPECT_EQ(c.max_loss_ms, 1000u);
+  EXPECT_TRUE(c.signal_flush);
+  EXPECT_EQ(c.signal_wait_ms, 500u);
 }
 
 TEST(Config, ValidValues) {
@@ -50,7 +53,9 @@ TEST(Config, ValidValues) {
                     {"HOLDUP_PROFILER_API", "1"},
                     {"HOLDUP_DUMP_RAW_DIR", "/tmp/raw"},
                     {"HOLDUP_LATENCY_TIMESTAMPS", "0"},
-                    {"HOLDUP_EVENT_DEVICE_TIMESTAMPS", "1"}},
+                    {"HOLDUP_EVENT_DEVICE_TIMESTAMPS", "1"},
+                    {"HOLDUP_MAX_LOSS_MS", "250"},
+                    {"HOLDUP_SIGNAL_FLUSH", "0"}},
                    &warnings);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   EXPECT_EQ(c.output_dir, "/tmp/x");
@@ -69,6 +74,8 @@ TEST(Config, ValidValues) {
   EXPECT_EQ(c.dump_raw_dir, "/tmp/raw");
   EXPECT_FALSE(c.latency_timestamps);
   EXPECT_TRUE(c.event_device_timestamps);
+  EXPECT_EQ(c.max_loss_ms, 250u);
+  EXPECT_FALSE(c.signal_flush);
 }
 
 TEST(Config, EachBadValueGivesOneWarningAndTheDefault) {
@@ -85,6 +92,9 @@ TEST(Config, EachBadValueGivesOneWarningAndTheDefault) {
       {"HOLDUP_PER_THREAD_BUFFERS", "maybe", "HOLDUP_PER_THREAD_BUFFERS='maybe' is not 0 or 1; using default 0"},
       {"HOLDUP_LOG", "loud", "HOLDUP_LOG='loud' is not one of warn, info, debug, off; using default warn"},
       {"HOLDUP_SIZE_CAP_MB", "1e3", "HOLDUP_SIZE_CAP_MB='1e3' is not a whole number from 0 to 1073741824; using default 0"},
+      {"HOLDUP_MAX_LOSS_MS", "1s", "HOLDUP_MAX_LOSS_MS='1s' is not a whole number from 0 to 3600000; using default 1000"},
+      {"HOLDUP_SIGNAL_FLUSH", "yes please",
+       "HOLDUP_SIGNAL_FLUSH='yes please' is not 0 or 1; using default 1"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> warnings;

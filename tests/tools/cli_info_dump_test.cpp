@@ -91,6 +91,57 @@ TEST_F(InfoDumpTest, InfoShowsLossesAsWarnings) {
   EXPECT_EQ(count_lines(r.out, "WARNING: another CUPTI client"), 1u) << r.out;
 }
 
+TEST_F(InfoDumpTest, InfoCountsIncompleteRecordsAndSaysHowTheTraceEnded) {
+  auto chunks = sample_chunks();
+  chunks[0].mutable_header()->mutable_config()->set_max_loss_ms(1000);
+  chunks[0].mutable_header()->mutable_config()->add_final_flush_signals("SIGTERM");
+  chunks[0].mutable_header()->mutable_config()->add_final_flush_signals("SIGSEGV");
+  proto::Kernel running;  // a kernel of the sample, cut in flight
+  for (const auto& c : chunks)
+    if (c.kernel_size() > 0) running = c.kernel(0);
+  running.set_end_ns(0);
+  running.set_incomplete(true);
+  *chunks.back().add_kernel() = running;
+  auto* h = chunks.back().mutable_health();
+  h->set_forced_flushes(4);
+  h->set_incomplete_records(3);
+  auto* k = h->add_incomplete();
+  k->set_kind("CONCURRENT_KERNEL");
+  k->set_count(2);
+  k = h->add_incomplete();
+  k->set_kind("MEMCPY");
+  k->set_count(1);
+  h->set_final_flush_signal(15);
+  h->set_final_chunk(true);
+  std::string error;
+  ASSERT_TRUE(write_trace_file(dir_ + "/cut.trace", chunks, &error)) << error;
+  auto r = run_holdup({"info", dir_ + "/cut.trace"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* expected : {
+           "  endings: loss bound 1000 ms; final flush on exit, SIGTERM, SIGSEGV\n",
+           "  flushes: 4 forced, 3 incomplete records (2 CONCURRENT_KERNEL, 1 MEMCPY), 0 buffers cut short; ended: by "
+           "SIGTERM (15) after a final flush\n",
+           "WARNING: 3 records incomplete (2 CONCURRENT_KERNEL, 1 MEMCPY): work in flight",
+       }) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << r.out;
+  }
+  auto dump = run_holdup({"dump", "--kind", "kernel", dir_ + "/cut.trace"});
+  EXPECT_EQ(count_lines(dump.out, "incomplete"), 1u) << dump.out;
+}
+
+TEST_F(InfoDumpTest, InfoSaysATraceWithoutAFinalFlushLostUpToTheBound) {
+  auto chunks = sample_chunks();
+  chunks[0].mutable_header()->mutable_config()->set_max_loss_ms(1000);
+  chunks.back().mutable_health()->set_buffers_requested(chunks.back().health().buffers_completed() + 1);
+  std::string error;
+  ASSERT_TRUE(write_trace_file(dir_ + "/killed.trace", chunks, &error)) << error;
+  auto r = run_holdup({"info", dir_ + "/killed.trace"});
+  EXPECT_NE(r.out.find("ended: no final chunk (killed, or still running)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WARNING: 1 activity buffer never came back from CUPTI by the last chunk"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("forces buffers back when none came back for 1000 ms"), std::string::npos) << r.out;
+}
+
 TEST_F(InfoDumpTest, InfoOnUnreadableFilesExits2NamingTheFile) {
   auto missing = run_holdup({"info", dir_ + "/missing.trace"});
   EXPECT_EQ(missing.exit_code, 2);

@@ -133,6 +133,43 @@ TEST_F(RunVerbTest, ForwardsTerminationSignalsToTheCommand) {
   EXPECT_EQ(result.out, "got TERM\n");
 }
 
+TEST_F(RunVerbTest, ACommandEndedByAForwardedSignalKeeps128PlusNAndItsTraceIsListed) {
+  // The command has SIGTERM's default disposition (as an app under the
+  // recorder does: holdup's handler flushes, then the signal ends it).
+  auto chunks = sample_chunks();
+  chunks.back().mutable_health()->set_final_flush_signal(SIGTERM);
+  const std::string source = dir_ + "/src.trace";
+  std::string error;
+  ASSERT_TRUE(write_trace_file(source, chunks, &error)) << error;
+  const std::string ready = dir_ + "/ready";
+  Process process({holdup_exe(), "run", "--output", dir_ + "/out", "--", "sh", "-c",
+                   "cp " + source + " \"$HOLDUP_OUTPUT/holdup-x-1.trace\" && touch " + ready + " && exec sleep 30"},
+                  options_);
+  for (int i = 0; i < 200 && !fs::exists(ready); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_TRUE(fs::exists(ready)) << "the command did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // sh has exec'd sleep
+  ::kill(process.pid(), SIGTERM);
+  auto result = process.wait();
+  EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
+  EXPECT_NE(result.err.find("holdup run: sh ended by signal 15 (SIGTERM); exit status 143"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("holdup: 1 trace in " + dir_ + "/out"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("holdup-x-1.trace: 13 records, 0 dropped, 3 copies, 3 kernels, final flush at SIGTERM"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(RunVerbTest, ASignalIgnoredWhenHoldupStartedStaysIgnoredInTheCommand) {
+  // As under nohup: SIGHUP ignored. The command must inherit SIG_IGN (so
+  // the recorder leaves it alone too), not a default disposition.
+  EXPECT_EQ(run({"--", "sh", "-c", "kill -HUP $$; echo alive"}).exit_code, 128 + SIGHUP);
+  Process process({"sh", "-c", "trap '' HUP; exec \"$0\" run -- sh -c 'kill -HUP $$; echo alive'", holdup_exe()},
+                  options_);
+  auto ignored = process.wait();
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.err;
+  EXPECT_EQ(ignored.out, "alive\n");
+}
+
 TEST_F(RunVerbTest, SummarizesTracesWrittenDuringTheRun) {
   const std::string out = dir_ + "/out";
   fs::create_directories(out);

@@ -102,6 +102,10 @@ void print_counts(const TraceSummary& s) {
   } else {
     fmt::print("  time span: no timed records\n");
   }
+  if (s.gpu_first_ns && s.gpu_last_ns) {
+    fmt::print("  GPU work: {:.3f} ms (first start {} ns, last end {} ns)\n",
+               interval_us(s.gpu_first_ns, s.gpu_last_ns) / 1e3, s.gpu_first_ns, s.gpu_last_ns);
+  }
 }
 
 void print_health(const TraceSummary& s) {
@@ -175,6 +179,8 @@ nlohmann::json summary_json(const TraceSummary& s) {
   j["copy_bytes"] = s.copy_bytes;
   j["first_ns"] = s.first_ns;
   j["last_ns"] = s.last_ns;
+  j["gpu_first_ns"] = s.gpu_first_ns;
+  j["gpu_last_ns"] = s.gpu_last_ns;
   j["health"] = message_json(s.health);
   j["chunks"] = s.read.chunks;
   j["bytes"] = s.read.bytes;

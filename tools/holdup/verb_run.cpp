@@ -176,6 +176,10 @@ void forward_signal(int signal, siginfo_t* info, void*) {
   if (child > 0) ::kill(child, signal);
 }
 
+// A signal holdup was started with ignored (nohup, a background job of a
+// non-interactive shell) is left ignored, not forwarded: the command then
+// inherits SIG_IGN as it would without holdup (a handled signal is reset to
+// the default in the command).
 class SignalForwarding {
  public:
   SignalForwarding() {
@@ -184,17 +188,21 @@ class SignalForwarding {
     action.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-      ::sigaction(kForwardedSignals[i], &action, &previous_[i]);
+      ::sigaction(kForwardedSignals[i], nullptr, &previous_[i]);
+      if ((previous_[i].sa_flags & SA_SIGINFO) == 0 && previous_[i].sa_handler == SIG_IGN) continue;
+      installed_[i] = ::sigaction(kForwardedSignals[i], &action, nullptr) == 0;
     }
   }
   ~SignalForwarding() {
-    for (size_t i = 0; i < std::size(kForwardedSignals); ++i) ::sigaction(kForwardedSignals[i], &previous_[i], nullptr);
+    for (size_t i = 0; i < std::size(kForwardedSignals); ++i)
+      if (installed_[i]) ::sigaction(kForwardedSignals[i], &previous_[i], nullptr);
   }
   SignalForwarding(const SignalForwarding&) = delete;
   SignalForwarding& operator=(const SignalForwarding&) = delete;
 
  private:
   struct sigaction previous_[std::size(kForwardedSignals)] {};
+  bool installed_[std::size(kForwardedSignals)] = {};
 };
 
 // Spawns the command (PATH search), waits, and returns its exit status as a
