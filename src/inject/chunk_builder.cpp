@@ -62,9 +62,9 @@ uint64_t ChunkBuilder::intern(std::string_view text) {
   if (text.empty()) return 0;
   auto [iid, first_use] = interner_.intern(text);
   if (first_use) {
-    protozero::pbf_writer s(writer_, chunk_field::kString);
-    s.add_uint64(1, iid);
-    s.add_string(2, text.data(), text.size());
+    protozero::pbf_writer s(writer_, fields::Chunk::string);
+    s.add_uint64(fields::InternedString::iid, iid);
+    s.add_string(fields::InternedString::value, text.data(), text.size());
   }
   return iid;
 }
@@ -77,7 +77,7 @@ void ChunkBuilder::clear() {
 void frame_chunk(const std::string& body, std::string* frame) {
   frame->clear();
   protozero::pbf_writer file(*frame);
-  file.add_message(1, body);
+  file.add_message(fields::TraceFile::chunk, body);
 }
 
 }  // namespace holdup::inject

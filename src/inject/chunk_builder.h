@@ -9,15 +9,12 @@
 
 #include <protozero/pbf_writer.hpp>
 
-namespace holdup::inject {
+// Field numbers and enum values of proto/holdup/trace.proto, generated from
+// the schema (holdup::fields): the only source of numbers for the writers in
+// src/inject (tests/inject/check_field_literals.cmake checks for literals).
+#include "holdup/trace.fields.h"
 
-// Field numbers of holdup.proto.Chunk.
-namespace chunk_field {
-constexpr uint32_t kSequence = 1, kHeader = 2, kHealth = 3, kNote = 4, kString = 5, kClock = 6, kKernel = 10,
-                   kMemcpy = 11, kMemset = 12, kApi = 13, kSynchronization = 14, kCudaEvent = 15, kStream = 16,
-                   kDevice = 17, kContext = 18, kOverhead = 19, kMarker = 20, kThreadName = 21, kLaunch = 22,
-                   kModule = 23, kObjectName = 24;
-}
+namespace holdup::inject {
 
 // String -> iid for one trace file: a small open-addressing table. Each
 // string is emitted (as an InternedString) into the chunk that first uses it.

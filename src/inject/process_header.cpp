@@ -155,52 +155,57 @@ bool collect_cuda_info(ProcessHeaderInfo* info, uint32_t wait_ms, std::string* w
 }
 
 void encode_process_header(ChunkBuilder& chunk, const ProcessHeaderInfo& info) {
-  protozero::pbf_writer h(chunk.writer(), chunk_field::kHeader);
-  h.add_string(1, "holdup-trace");
-  h.add_uint32(2, 1);
-  h.add_string(3, HOLDUP_VERSION);
-  h.add_string(4, info.hostname);
-  h.add_uint32(5, info.pid);
-  h.add_uint32(6, info.parent_pid);
-  for (const auto& arg : info.command_line) h.add_string(7, arg);
-  auto add_map = [&h](uint32_t field, const std::vector<std::pair<std::string, std::string>>& entries) {
+  protozero::pbf_writer h(chunk.writer(), fields::Chunk::header);
+  h.add_string(fields::ProcessHeader::magic, "holdup-trace");
+  h.add_uint32(fields::ProcessHeader::format_version, fields::FormatVersion::FORMAT_VERSION_1);
+  h.add_string(fields::ProcessHeader::tool_version, HOLDUP_VERSION);
+  h.add_string(fields::ProcessHeader::hostname, info.hostname);
+  h.add_uint32(fields::ProcessHeader::pid, info.pid);
+  h.add_uint32(fields::ProcessHeader::parent_pid, info.parent_pid);
+  for (const auto& arg : info.command_line) h.add_string(fields::ProcessHeader::command_line, arg);
+  // A map field is a repeated entry message with its key and value fields.
+  auto add_map = [&h](uint32_t field, uint32_t key_field, uint32_t value_field,
+                      const std::vector<std::pair<std::string, std::string>>& entries) {
     for (const auto& [key, value] : entries) {
       protozero::pbf_writer e(h, field);
-      e.add_string(1, key);
-      e.add_string(2, value);
+      e.add_string(key_field, key);
+      e.add_string(value_field, value);
     }
   };
-  add_map(8, info.rank_env);
-  add_map(9, info.scheduling_env);
-  h.add_uint64(10, info.start_time_unix_ns);
-  h.add_string(11, info.cupti_clock);
-  if (info.cuda_driver_version) h.add_uint32(12, info.cuda_driver_version);
-  if (info.cuda_runtime_version) h.add_uint32(13, info.cuda_runtime_version);
-  if (info.cupti_api_version) h.add_uint32(14, info.cupti_api_version);
-  if (info.cupti_build_api_version) h.add_uint32(15, info.cupti_build_api_version);
+  namespace ph = fields::ProcessHeader;
+  add_map(ph::rank_env, ph::RankEnvEntry::key, ph::RankEnvEntry::value, info.rank_env);
+  add_map(ph::scheduling_env, ph::SchedulingEnvEntry::key, ph::SchedulingEnvEntry::value, info.scheduling_env);
+  h.add_uint64(fields::ProcessHeader::start_time_unix_ns, info.start_time_unix_ns);
+  h.add_string(fields::ProcessHeader::cupti_clock, info.cupti_clock);
+  if (info.cuda_driver_version) h.add_uint32(fields::ProcessHeader::cuda_driver_version, info.cuda_driver_version);
+  if (info.cuda_runtime_version) h.add_uint32(fields::ProcessHeader::cuda_runtime_version, info.cuda_runtime_version);
+  if (info.cupti_api_version) h.add_uint32(fields::ProcessHeader::cupti_api_version, info.cupti_api_version);
+  if (info.cupti_build_api_version)
+    h.add_uint32(fields::ProcessHeader::cupti_build_api_version, info.cupti_build_api_version);
   for (const auto& d : info.devices) {
-    protozero::pbf_writer di(h, 16);
-    di.add_uint32(1, d.ordinal);
-    if (!d.uuid.empty()) di.add_string(2, d.uuid);
-    if (!d.pci_bus_id.empty()) di.add_string(3, d.pci_bus_id);
-    if (!d.name.empty()) di.add_string(4, d.name);
+    protozero::pbf_writer di(h, fields::ProcessHeader::device_identity);
+    di.add_uint32(fields::DeviceIdentity::ordinal, d.ordinal);
+    if (!d.uuid.empty()) di.add_string(fields::DeviceIdentity::uuid, d.uuid);
+    if (!d.pci_bus_id.empty()) di.add_string(fields::DeviceIdentity::pci_bus_id, d.pci_bus_id);
+    if (!d.name.empty()) di.add_string(fields::DeviceIdentity::name, d.name);
   }
   {
     const Config& c = info.config;
-    protozero::pbf_writer rc(h, 17);
-    rc.add_uint32(1, c.flush_period_ms);
-    rc.add_uint64(2, c.buffer_size_bytes);
-    rc.add_uint32(3, c.buffer_count);
-    if (c.per_thread_buffers) rc.add_bool(4, true);
-    for (const auto& k : info.enabled_kinds) rc.add_string(5, k);
-    if (c.start_delay_ms) rc.add_uint64(6, c.start_delay_ms);
-    if (c.duration_ms) rc.add_uint64(7, c.duration_ms);
-    if (c.size_cap_bytes) rc.add_uint64(8, c.size_cap_bytes);
-    if (c.profiler_api_range) rc.add_bool(9, true);
-    if (c.max_loss_ms) rc.add_uint32(10, c.max_loss_ms);
-    for (const auto& name : info.final_flush_signals) rc.add_string(11, name);
+    protozero::pbf_writer rc(h, fields::ProcessHeader::config);
+    rc.add_uint32(fields::RecorderConfig::flush_period_ms, c.flush_period_ms);
+    rc.add_uint64(fields::RecorderConfig::buffer_size_bytes, c.buffer_size_bytes);
+    rc.add_uint32(fields::RecorderConfig::buffer_count, c.buffer_count);
+    if (c.per_thread_buffers) rc.add_bool(fields::RecorderConfig::per_thread_buffers, true);
+    for (const auto& k : info.enabled_kinds) rc.add_string(fields::RecorderConfig::enabled_kinds, k);
+    if (c.start_delay_ms) rc.add_uint64(fields::RecorderConfig::start_delay_ms, c.start_delay_ms);
+    if (c.duration_ms) rc.add_uint64(fields::RecorderConfig::duration_ms, c.duration_ms);
+    if (c.size_cap_bytes) rc.add_uint64(fields::RecorderConfig::size_cap_bytes, c.size_cap_bytes);
+    if (c.profiler_api_range) rc.add_bool(fields::RecorderConfig::profiler_api_range, true);
+    if (c.max_loss_ms) rc.add_uint32(fields::RecorderConfig::max_loss_ms, c.max_loss_ms);
+    for (const auto& name : info.final_flush_signals) rc.add_string(fields::RecorderConfig::final_flush_signals, name);
   }
-  if (!info.driver_version_string.empty()) h.add_string(18, info.driver_version_string);
+  if (!info.driver_version_string.empty())
+    h.add_string(fields::ProcessHeader::driver_version_string, info.driver_version_string);
 }
 
 }  // namespace holdup::inject

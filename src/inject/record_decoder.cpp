@@ -42,100 +42,100 @@ bool count_timestamps(DecodeContext& ctx, RecordedKind kind, uint64_t start, uin
 
 void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   const uint64_t name = ctx.chunk.intern(r.name);
-  pbf_writer k(ctx.chunk.writer(), chunk_field::kKernel);
-  put_u64(k, 1, r.start);
-  put_u64(k, 2, r.end);
-  put_u64(k, 3, r.queued);
-  put_u64(k, 4, r.submitted);
-  put_u64(k, 5, r.completed);
-  put_u32(k, 6, r.deviceId);
-  put_u32(k, 7, r.contextId);
-  put_u32(k, 8, r.streamId);
-  put_u32(k, 9, r.correlationId);
-  put_u32(k, 10, r.channelID);
-  put_u32(k, 11, static_cast<uint32_t>(r.channelType));
-  put_u64(k, 12, name);
-  put_i32(k, 13, r.gridX);
-  put_i32(k, 14, r.gridY);
-  put_i32(k, 15, r.gridZ);
-  put_i32(k, 16, r.blockX);
-  put_i32(k, 17, r.blockY);
-  put_i32(k, 18, r.blockZ);
-  put_u32(k, 19, r.registersPerThread);
-  put_i32(k, 20, r.staticSharedMemory);
-  put_i32(k, 21, r.dynamicSharedMemory);
-  put_u64(k, 22, r.localMemoryTotal_v2);
-  put_u32(k, 23, r.sharedMemoryExecuted);
-  put_i64(k, 24, r.gridId);
-  put_u32(k, 25, r.graphId);
-  put_u64(k, 26, r.graphNodeId);
-  put_u32(k, 27, r.clusterX);
-  put_u32(k, 28, r.clusterY);
-  put_u32(k, 29, r.clusterZ);
-  put_u32(k, 30, r.launchType);
-  put_bool(k, 31, r.isDeviceLaunched != 0);
-  put_bool(k, 32, count_timestamps(ctx, RecordedKind::kConcurrentKernel, r.start, r.end));
+  pbf_writer k(ctx.chunk.writer(), fields::Chunk::kernel);
+  put_u64(k, fields::Kernel::start_ns, r.start);
+  put_u64(k, fields::Kernel::end_ns, r.end);
+  put_u64(k, fields::Kernel::queued_ns, r.queued);
+  put_u64(k, fields::Kernel::submitted_ns, r.submitted);
+  put_u64(k, fields::Kernel::completed_ns, r.completed);
+  put_u32(k, fields::Kernel::device_id, r.deviceId);
+  put_u32(k, fields::Kernel::context_id, r.contextId);
+  put_u32(k, fields::Kernel::stream_id, r.streamId);
+  put_u32(k, fields::Kernel::correlation_id, r.correlationId);
+  put_u32(k, fields::Kernel::channel_id, r.channelID);
+  put_u32(k, fields::Kernel::channel_type, static_cast<uint32_t>(r.channelType));
+  put_u64(k, fields::Kernel::name_iid, name);
+  put_i32(k, fields::Kernel::grid_x, r.gridX);
+  put_i32(k, fields::Kernel::grid_y, r.gridY);
+  put_i32(k, fields::Kernel::grid_z, r.gridZ);
+  put_i32(k, fields::Kernel::block_x, r.blockX);
+  put_i32(k, fields::Kernel::block_y, r.blockY);
+  put_i32(k, fields::Kernel::block_z, r.blockZ);
+  put_u32(k, fields::Kernel::registers_per_thread, r.registersPerThread);
+  put_i32(k, fields::Kernel::static_shared_memory, r.staticSharedMemory);
+  put_i32(k, fields::Kernel::dynamic_shared_memory, r.dynamicSharedMemory);
+  put_u64(k, fields::Kernel::local_memory_total, r.localMemoryTotal_v2);
+  put_u32(k, fields::Kernel::shared_memory_executed, r.sharedMemoryExecuted);
+  put_i64(k, fields::Kernel::grid_id, r.gridId);
+  put_u32(k, fields::Kernel::graph_id, r.graphId);
+  put_u64(k, fields::Kernel::graph_node_id, r.graphNodeId);
+  put_u32(k, fields::Kernel::cluster_x, r.clusterX);
+  put_u32(k, fields::Kernel::cluster_y, r.clusterY);
+  put_u32(k, fields::Kernel::cluster_z, r.clusterZ);
+  put_u32(k, fields::Kernel::launch_type, r.launchType);
+  put_bool(k, fields::Kernel::is_device_launched, r.isDeviceLaunched != 0);
+  put_bool(k, fields::Kernel::incomplete, count_timestamps(ctx, RecordedKind::kConcurrentKernel, r.start, r.end));
 }
 
 // Fields MEMCPY and MEMCPY2 records share under the same names.
 template <typename CopyRecord>
 void put_copy_fields(pbf_writer& m, const CopyRecord& r) {
-  put_u64(m, 1, r.start);
-  put_u64(m, 2, r.end);
-  put_u32(m, 3, r.copyKind);
-  put_u32(m, 4, r.srcKind);
-  put_u32(m, 5, r.dstKind);
-  put_u32(m, 6, r.flags);
-  put_u64(m, 7, r.bytes);
-  put_u32(m, 8, r.deviceId);
-  put_u32(m, 9, r.contextId);
-  put_u32(m, 10, r.streamId);
-  put_u32(m, 11, r.correlationId);
-  put_u32(m, 13, r.channelID);
-  put_u32(m, 14, static_cast<uint32_t>(r.channelType));
-  put_u32(m, 15, r.graphId);
-  put_u64(m, 16, r.graphNodeId);
+  put_u64(m, fields::Memcpy::start_ns, r.start);
+  put_u64(m, fields::Memcpy::end_ns, r.end);
+  put_u32(m, fields::Memcpy::copy_kind, r.copyKind);
+  put_u32(m, fields::Memcpy::src_kind, r.srcKind);
+  put_u32(m, fields::Memcpy::dst_kind, r.dstKind);
+  put_u32(m, fields::Memcpy::flags, r.flags);
+  put_u64(m, fields::Memcpy::bytes, r.bytes);
+  put_u32(m, fields::Memcpy::device_id, r.deviceId);
+  put_u32(m, fields::Memcpy::context_id, r.contextId);
+  put_u32(m, fields::Memcpy::stream_id, r.streamId);
+  put_u32(m, fields::Memcpy::correlation_id, r.correlationId);
+  put_u32(m, fields::Memcpy::channel_id, r.channelID);
+  put_u32(m, fields::Memcpy::channel_type, static_cast<uint32_t>(r.channelType));
+  put_u32(m, fields::Memcpy::graph_id, r.graphId);
+  put_u64(m, fields::Memcpy::graph_node_id, r.graphNodeId);
 }
 
 void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
-  pbf_writer m(ctx.chunk.writer(), chunk_field::kMemcpy);
+  pbf_writer m(ctx.chunk.writer(), fields::Chunk::memcpy);
   put_copy_fields(m, r);
-  put_u32(m, 12, r.runtimeCorrelationId);
-  put_u64(m, 17, r.copyCount);
-  put_bool(m, 18, r.isDeviceLaunched != 0);
-  put_bool(m, 24, count_timestamps(ctx, RecordedKind::kMemcpy, r.start, r.end));
+  put_u32(m, fields::Memcpy::runtime_correlation_id, r.runtimeCorrelationId);
+  put_u64(m, fields::Memcpy::copy_count, r.copyCount);
+  put_bool(m, fields::Memcpy::is_device_launched, r.isDeviceLaunched != 0);
+  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, RecordedKind::kMemcpy, r.start, r.end));
 }
 
 void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
-  pbf_writer m(ctx.chunk.writer(), chunk_field::kMemcpy);
+  pbf_writer m(ctx.chunk.writer(), fields::Chunk::memcpy);
   put_copy_fields(m, r);
-  m.add_bool(19, true);
+  m.add_bool(fields::Memcpy::is_peer, true);
   // Device and context ids may legitimately be 0: always written.
-  m.add_uint32(20, r.srcDeviceId);
-  m.add_uint32(21, r.srcContextId);
-  m.add_uint32(22, r.dstDeviceId);
-  m.add_uint32(23, r.dstContextId);
-  put_bool(m, 24, count_timestamps(ctx, RecordedKind::kMemcpy2, r.start, r.end));
+  m.add_uint32(fields::Memcpy::src_device_id, r.srcDeviceId);
+  m.add_uint32(fields::Memcpy::src_context_id, r.srcContextId);
+  m.add_uint32(fields::Memcpy::dst_device_id, r.dstDeviceId);
+  m.add_uint32(fields::Memcpy::dst_context_id, r.dstContextId);
+  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, RecordedKind::kMemcpy2, r.start, r.end));
 }
 
 void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
-  pbf_writer m(ctx.chunk.writer(), chunk_field::kMemset);
-  put_u64(m, 1, r.start);
-  put_u64(m, 2, r.end);
-  put_u32(m, 3, r.value);
-  put_u64(m, 4, r.bytes);
-  put_u32(m, 5, r.deviceId);
-  put_u32(m, 6, r.contextId);
-  put_u32(m, 7, r.streamId);
-  put_u32(m, 8, r.correlationId);
-  put_u32(m, 9, r.flags);
-  put_u32(m, 10, r.memoryKind);
-  put_u32(m, 11, r.channelID);
-  put_u32(m, 12, static_cast<uint32_t>(r.channelType));
-  put_u32(m, 13, r.graphId);
-  put_u64(m, 14, r.graphNodeId);
-  put_bool(m, 15, r.isDeviceLaunched != 0);
-  put_bool(m, 16, count_timestamps(ctx, RecordedKind::kMemset, r.start, r.end));
+  pbf_writer m(ctx.chunk.writer(), fields::Chunk::memset);
+  put_u64(m, fields::Memset::start_ns, r.start);
+  put_u64(m, fields::Memset::end_ns, r.end);
+  put_u32(m, fields::Memset::value, r.value);
+  put_u64(m, fields::Memset::bytes, r.bytes);
+  put_u32(m, fields::Memset::device_id, r.deviceId);
+  put_u32(m, fields::Memset::context_id, r.contextId);
+  put_u32(m, fields::Memset::stream_id, r.streamId);
+  put_u32(m, fields::Memset::correlation_id, r.correlationId);
+  put_u32(m, fields::Memset::flags, r.flags);
+  put_u32(m, fields::Memset::memory_kind, r.memoryKind);
+  put_u32(m, fields::Memset::channel_id, r.channelID);
+  put_u32(m, fields::Memset::channel_type, static_cast<uint32_t>(r.channelType));
+  put_u32(m, fields::Memset::graph_id, r.graphId);
+  put_u64(m, fields::Memset::graph_node_id, r.graphNodeId);
+  put_bool(m, fields::Memset::is_device_launched, r.isDeviceLaunched != 0);
+  put_bool(m, fields::Memset::incomplete, count_timestamps(ctx, RecordedKind::kMemset, r.start, r.end));
 }
 
 // Returns false when the record was skipped (the recorder's own call).
@@ -149,96 +149,98 @@ bool decode_api(const CUpti_ActivityAPI& r, bool runtime, DecodeContext& ctx) {
     name = fallback;
   }
   const uint64_t name_iid = ctx.chunk.intern(name);
-  pbf_writer a(ctx.chunk.writer(), chunk_field::kApi);
-  a.add_enum(1, runtime ? 2 : 1);
-  put_u32(a, 2, r.cbid);
-  put_u64(a, 3, name_iid);
-  put_u64(a, 4, r.start);
-  put_u64(a, 5, r.end);
-  put_u32(a, 6, r.threadId);
-  put_u32(a, 7, r.correlationId);
-  put_u32(a, 8, r.returnValue);
-  put_u32(a, 9, r.processId);
-  put_bool(a, 10, count_timestamps(ctx, runtime ? RecordedKind::kRuntime : RecordedKind::kDriver, r.start, r.end));
+  pbf_writer a(ctx.chunk.writer(), fields::Chunk::api);
+  a.add_enum(fields::ApiCall::domain, runtime ? fields::ApiCall::Domain::RUNTIME : fields::ApiCall::Domain::DRIVER);
+  put_u32(a, fields::ApiCall::cbid, r.cbid);
+  put_u64(a, fields::ApiCall::name_iid, name_iid);
+  put_u64(a, fields::ApiCall::start_ns, r.start);
+  put_u64(a, fields::ApiCall::end_ns, r.end);
+  put_u32(a, fields::ApiCall::thread_id, r.threadId);
+  put_u32(a, fields::ApiCall::correlation_id, r.correlationId);
+  put_u32(a, fields::ApiCall::return_value, r.returnValue);
+  put_u32(a, fields::ApiCall::process_id, r.processId);
+  put_bool(a, fields::ApiCall::incomplete,
+           count_timestamps(ctx, runtime ? RecordedKind::kRuntime : RecordedKind::kDriver, r.start, r.end));
   if (ctx.thread_ids_seen != nullptr) ctx.thread_ids_seen->push_back(r.threadId);
   return true;
 }
 
 void decode_synchronization(const CUpti_ActivitySynchronization2& r, DecodeContext& ctx) {
-  pbf_writer s(ctx.chunk.writer(), chunk_field::kSynchronization);
-  put_u32(s, 1, static_cast<uint32_t>(r.type));
-  put_u64(s, 2, r.start);
-  put_u64(s, 3, r.end);
-  put_u32(s, 4, r.correlationId);
-  put_u32(s, 5, r.contextId);
-  put_u32(s, 6, r.streamId);
-  put_u32(s, 7, r.cudaEventId);
-  put_u64(s, 8, r.cudaEventSyncId);
-  put_u32(s, 9, r.returnValue);
-  put_bool(s, 10, count_timestamps(ctx, RecordedKind::kSynchronization, r.start, r.end));
+  pbf_writer s(ctx.chunk.writer(), fields::Chunk::synchronization);
+  put_u32(s, fields::Synchronization::type, static_cast<uint32_t>(r.type));
+  put_u64(s, fields::Synchronization::start_ns, r.start);
+  put_u64(s, fields::Synchronization::end_ns, r.end);
+  put_u32(s, fields::Synchronization::correlation_id, r.correlationId);
+  put_u32(s, fields::Synchronization::context_id, r.contextId);
+  put_u32(s, fields::Synchronization::stream_id, r.streamId);
+  put_u32(s, fields::Synchronization::cuda_event_id, r.cudaEventId);
+  put_u64(s, fields::Synchronization::cuda_event_sync_id, r.cudaEventSyncId);
+  put_u32(s, fields::Synchronization::return_value, r.returnValue);
+  put_bool(s, fields::Synchronization::incomplete,
+           count_timestamps(ctx, RecordedKind::kSynchronization, r.start, r.end));
 }
 
 void decode_cuda_event(const CUpti_ActivityCudaEvent2& r, DecodeContext& ctx) {
-  pbf_writer e(ctx.chunk.writer(), chunk_field::kCudaEvent);
-  put_u32(e, 1, r.correlationId);
-  put_u32(e, 2, r.contextId);
-  put_u32(e, 3, r.streamId);
-  put_u32(e, 4, r.eventId);
-  put_u32(e, 5, r.deviceId);
-  put_u64(e, 6, r.deviceTimestamp);
-  put_u64(e, 7, r.cudaEventSyncId);
+  pbf_writer e(ctx.chunk.writer(), fields::Chunk::cuda_event);
+  put_u32(e, fields::CudaEvent::correlation_id, r.correlationId);
+  put_u32(e, fields::CudaEvent::context_id, r.contextId);
+  put_u32(e, fields::CudaEvent::stream_id, r.streamId);
+  put_u32(e, fields::CudaEvent::event_id, r.eventId);
+  put_u32(e, fields::CudaEvent::device_id, r.deviceId);
+  put_u64(e, fields::CudaEvent::device_timestamp_ns, r.deviceTimestamp);
+  put_u64(e, fields::CudaEvent::cuda_event_sync_id, r.cudaEventSyncId);
 }
 
 void decode_stream(const CUpti_ActivityStream& r, DecodeContext& ctx) {
-  pbf_writer s(ctx.chunk.writer(), chunk_field::kStream);
-  put_u32(s, 1, r.contextId);
-  put_u32(s, 2, r.streamId);
-  put_i32(s, 3, static_cast<int32_t>(r.priority));
-  put_u32(s, 4, static_cast<uint32_t>(r.flag));
-  put_u32(s, 5, r.correlationId);
+  pbf_writer s(ctx.chunk.writer(), fields::Chunk::stream);
+  put_u32(s, fields::Stream::context_id, r.contextId);
+  put_u32(s, fields::Stream::stream_id, r.streamId);
+  put_i32(s, fields::Stream::priority, static_cast<int32_t>(r.priority));
+  put_u32(s, fields::Stream::flag, static_cast<uint32_t>(r.flag));
+  put_u32(s, fields::Stream::correlation_id, r.correlationId);
 }
 
 void decode_device(const CUpti_ActivityDevice5& r, DecodeContext& ctx) {
   const std::string uuid = format_uuid(reinterpret_cast<const unsigned char*>(r.uuid.bytes));
-  pbf_writer d(ctx.chunk.writer(), chunk_field::kDevice);
-  d.add_uint32(1, r.id);
-  if (r.name != nullptr) d.add_string(2, r.name);
-  d.add_string(3, uuid);
-  put_u32(d, 4, r.computeCapabilityMajor);
-  put_u32(d, 5, r.computeCapabilityMinor);
-  put_u32(d, 6, r.numMultiprocessors);
-  put_u32(d, 7, r.numMemcpyEngines);
-  put_u32(d, 8, r.maxWarpsPerMultiprocessor);
-  put_u32(d, 9, r.maxBlocksPerMultiprocessor);
-  put_u32(d, 10, r.maxSharedMemoryPerMultiprocessor);
-  put_u32(d, 11, r.maxRegistersPerMultiprocessor);
-  put_u32(d, 12, r.maxRegistersPerBlock);
-  put_u32(d, 13, r.maxSharedMemoryPerBlock);
-  put_u32(d, 14, r.maxThreadsPerBlock);
-  put_u32(d, 15, r.numThreadsPerWarp);
-  put_u64(d, 16, r.globalMemoryBandwidth);
-  put_u64(d, 17, r.globalMemorySize);
-  put_u32(d, 18, r.l2CacheSize);
-  put_u32(d, 19, r.coreClockRate);
-  put_u32(d, 20, r.eccEnabled);
-  put_bool(d, 21, r.isMigEnabled != 0);
-  put_u32(d, 22, r.gpuInstanceId);
-  put_u32(d, 23, r.computeInstanceId);
-  put_u32(d, 24, r.numaId);
-  put_u32(d, 25, r.maxGridDimX);
-  put_u32(d, 26, r.maxBlockDimX);
-  put_u32(d, 27, r.constantMemorySize);
+  pbf_writer d(ctx.chunk.writer(), fields::Chunk::device);
+  d.add_uint32(fields::Device::id, r.id);
+  if (r.name != nullptr) d.add_string(fields::Device::name, r.name);
+  d.add_string(fields::Device::uuid, uuid);
+  put_u32(d, fields::Device::compute_capability_major, r.computeCapabilityMajor);
+  put_u32(d, fields::Device::compute_capability_minor, r.computeCapabilityMinor);
+  put_u32(d, fields::Device::num_multiprocessors, r.numMultiprocessors);
+  put_u32(d, fields::Device::num_memcpy_engines, r.numMemcpyEngines);
+  put_u32(d, fields::Device::max_warps_per_multiprocessor, r.maxWarpsPerMultiprocessor);
+  put_u32(d, fields::Device::max_blocks_per_multiprocessor, r.maxBlocksPerMultiprocessor);
+  put_u32(d, fields::Device::max_shared_memory_per_multiprocessor, r.maxSharedMemoryPerMultiprocessor);
+  put_u32(d, fields::Device::max_registers_per_multiprocessor, r.maxRegistersPerMultiprocessor);
+  put_u32(d, fields::Device::max_registers_per_block, r.maxRegistersPerBlock);
+  put_u32(d, fields::Device::max_shared_memory_per_block, r.maxSharedMemoryPerBlock);
+  put_u32(d, fields::Device::max_threads_per_block, r.maxThreadsPerBlock);
+  put_u32(d, fields::Device::num_threads_per_warp, r.numThreadsPerWarp);
+  put_u64(d, fields::Device::global_memory_bandwidth_kbps, r.globalMemoryBandwidth);
+  put_u64(d, fields::Device::global_memory_size, r.globalMemorySize);
+  put_u32(d, fields::Device::l2_cache_size, r.l2CacheSize);
+  put_u32(d, fields::Device::core_clock_rate_khz, r.coreClockRate);
+  put_u32(d, fields::Device::ecc_enabled, r.eccEnabled);
+  put_bool(d, fields::Device::is_mig_enabled, r.isMigEnabled != 0);
+  put_u32(d, fields::Device::gpu_instance_id, r.gpuInstanceId);
+  put_u32(d, fields::Device::compute_instance_id, r.computeInstanceId);
+  put_u32(d, fields::Device::numa_id, r.numaId);
+  put_u32(d, fields::Device::max_grid_dim_x, r.maxGridDimX);
+  put_u32(d, fields::Device::max_block_dim_x, r.maxBlockDimX);
+  put_u32(d, fields::Device::constant_memory_size, r.constantMemorySize);
 }
 
 void decode_context(const CUpti_ActivityContext3& r, DecodeContext& ctx) {
-  pbf_writer c(ctx.chunk.writer(), chunk_field::kContext);
-  put_u32(c, 1, r.contextId);
-  c.add_uint32(2, r.deviceId);
-  put_u32(c, 3, r.nullStreamId);
-  put_u32(c, 4, r.computeApiKind);
-  put_bool(c, 5, r.isGreenContext != 0);
-  put_u32(c, 6, r.numMultiprocessors);
-  put_u32(c, 7, r.parentContextId);
+  pbf_writer c(ctx.chunk.writer(), fields::Chunk::context);
+  put_u32(c, fields::Context::context_id, r.contextId);
+  c.add_uint32(fields::Context::device_id, r.deviceId);
+  put_u32(c, fields::Context::null_stream_id, r.nullStreamId);
+  put_u32(c, fields::Context::compute_api_kind, r.computeApiKind);
+  put_bool(c, fields::Context::is_green_context, r.isGreenContext != 0);
+  put_u32(c, fields::Context::num_multiprocessors, r.numMultiprocessors);
+  put_u32(c, fields::Context::parent_context_id, r.parentContextId);
 }
 
 // Object ids of overhead, marker and name records: process/thread objects
@@ -261,41 +263,41 @@ ObjectFields object_fields(CUpti_ActivityObjectKind kind, const CUpti_ActivityOb
 
 void decode_overhead(const CUpti_ActivityOverhead3& r, DecodeContext& ctx) {
   const ObjectFields obj = object_fields(r.objectKind, r.objectId);
-  pbf_writer o(ctx.chunk.writer(), chunk_field::kOverhead);
-  put_u32(o, 1, static_cast<uint32_t>(r.overheadKind));
-  put_u64(o, 2, r.start);
-  put_u64(o, 3, r.end);
-  put_u32(o, 4, r.correlationId);
-  put_u32(o, 5, static_cast<uint32_t>(r.objectKind));
-  put_u32(o, 6, obj.process_id);
-  put_u32(o, 7, obj.thread_id);
-  put_u32(o, 8, obj.device_id);
-  put_u32(o, 9, obj.context_id);
-  put_u32(o, 10, obj.stream_id);
+  pbf_writer o(ctx.chunk.writer(), fields::Chunk::overhead);
+  put_u32(o, fields::Overhead::kind, static_cast<uint32_t>(r.overheadKind));
+  put_u64(o, fields::Overhead::start_ns, r.start);
+  put_u64(o, fields::Overhead::end_ns, r.end);
+  put_u32(o, fields::Overhead::correlation_id, r.correlationId);
+  put_u32(o, fields::Overhead::object_kind, static_cast<uint32_t>(r.objectKind));
+  put_u32(o, fields::Overhead::process_id, obj.process_id);
+  put_u32(o, fields::Overhead::thread_id, obj.thread_id);
+  put_u32(o, fields::Overhead::device_id, obj.device_id);
+  put_u32(o, fields::Overhead::context_id, obj.context_id);
+  put_u32(o, fields::Overhead::stream_id, obj.stream_id);
   if (r.overheadKind == CUPTI_ACTIVITY_OVERHEAD_COMMAND_BUFFER_FULL && r.overheadData != nullptr) {
     const auto* full = static_cast<const CUpti_ActivityOverheadCommandBufferFullData*>(r.overheadData);
-    put_u32(o, 11, full->channelID);
-    put_u32(o, 12, full->channelType);
+    put_u32(o, fields::Overhead::channel_id, full->channelID);
+    put_u32(o, fields::Overhead::channel_type, full->channelType);
   }
-  put_bool(o, 13, count_timestamps(ctx, RecordedKind::kOverhead, r.start, r.end));
+  put_bool(o, fields::Overhead::incomplete, count_timestamps(ctx, RecordedKind::kOverhead, r.start, r.end));
 }
 
 void decode_marker(const CUpti_ActivityMarker2& r, DecodeContext& ctx) {
   const uint64_t name = ctx.chunk.intern(r.name);
   const uint64_t domain = ctx.chunk.intern(r.domain);
   const ObjectFields obj = object_fields(r.objectKind, r.objectId);
-  pbf_writer m(ctx.chunk.writer(), chunk_field::kMarker);
-  put_u32(m, 1, static_cast<uint32_t>(r.flags));
-  put_u64(m, 2, r.timestamp);
-  put_u64(m, 3, r.id);
-  put_u32(m, 4, static_cast<uint32_t>(r.objectKind));
-  put_u32(m, 5, obj.process_id);
-  put_u32(m, 6, obj.thread_id);
-  put_u32(m, 7, obj.device_id);
-  put_u32(m, 8, obj.context_id);
-  put_u32(m, 9, obj.stream_id);
-  put_u64(m, 10, name);
-  put_u64(m, 11, domain);
+  pbf_writer m(ctx.chunk.writer(), fields::Chunk::marker);
+  put_u32(m, fields::Marker::flags, static_cast<uint32_t>(r.flags));
+  put_u64(m, fields::Marker::timestamp_ns, r.timestamp);
+  put_u64(m, fields::Marker::id, r.id);
+  put_u32(m, fields::Marker::object_kind, static_cast<uint32_t>(r.objectKind));
+  put_u32(m, fields::Marker::process_id, obj.process_id);
+  put_u32(m, fields::Marker::thread_id, obj.thread_id);
+  put_u32(m, fields::Marker::device_id, obj.device_id);
+  put_u32(m, fields::Marker::context_id, obj.context_id);
+  put_u32(m, fields::Marker::stream_id, obj.stream_id);
+  put_u64(m, fields::Marker::name_iid, name);
+  put_u64(m, fields::Marker::domain_iid, domain);
   if (r.timestamp == 0) ++ctx.health.zero_timestamp_records;
 }
 
@@ -303,21 +305,21 @@ void decode_name(const CUpti_ActivityName& r, DecodeContext& ctx) {
   const uint64_t name = ctx.chunk.intern(r.name);
   const ObjectFields obj = object_fields(r.objectKind, r.objectId);
   if (r.objectKind == CUPTI_ACTIVITY_OBJECT_THREAD) {
-    pbf_writer t(ctx.chunk.writer(), chunk_field::kThreadName);
-    put_u32(t, 1, obj.thread_id);
-    put_u64(t, 2, name);
-    t.add_enum(3, 1);  // NVTX
+    pbf_writer t(ctx.chunk.writer(), fields::Chunk::thread_name);
+    put_u32(t, fields::ThreadName::thread_id, obj.thread_id);
+    put_u64(t, fields::ThreadName::name_iid, name);
+    t.add_enum(fields::ThreadName::source, fields::ThreadName::Source::NVTX);
     return;
   }
   // Devices, contexts and streams named through NVTX (nvtxNameCudaStream...).
-  pbf_writer n(ctx.chunk.writer(), chunk_field::kObjectName);
-  put_u32(n, 1, static_cast<uint32_t>(r.objectKind));
-  put_u32(n, 2, obj.process_id);
-  put_u32(n, 3, obj.thread_id);
-  put_u32(n, 4, obj.device_id);
-  put_u32(n, 5, obj.context_id);
-  put_u32(n, 6, obj.stream_id);
-  put_u64(n, 7, name);
+  pbf_writer n(ctx.chunk.writer(), fields::Chunk::object_name);
+  put_u32(n, fields::ObjectName::object_kind, static_cast<uint32_t>(r.objectKind));
+  put_u32(n, fields::ObjectName::process_id, obj.process_id);
+  put_u32(n, fields::ObjectName::thread_id, obj.thread_id);
+  put_u32(n, fields::ObjectName::device_id, obj.device_id);
+  put_u32(n, fields::ObjectName::context_id, obj.context_id);
+  put_u32(n, fields::ObjectName::stream_id, obj.stream_id);
+  put_u64(n, fields::ObjectName::name_iid, name);
 }
 
 template <typename T>

@@ -22,10 +22,10 @@ void ThreadNamer::name_new_threads(const std::vector<uint32_t>& thread_ids, Chun
     std::string name;
     if (!std::getline(in, name) || name.empty()) continue;  // thread gone
     const uint64_t iid = chunk.intern(name);
-    protozero::pbf_writer t(chunk.writer(), chunk_field::kThreadName);
-    t.add_uint32(1, tid);
-    t.add_uint64(2, iid);
-    t.add_enum(3, 2);  // PROC_COMM
+    protozero::pbf_writer t(chunk.writer(), fields::Chunk::thread_name);
+    t.add_uint32(fields::ThreadName::thread_id, tid);
+    t.add_uint64(fields::ThreadName::name_iid, iid);
+    t.add_enum(fields::ThreadName::source, fields::ThreadName::Source::PROC_COMM);
   }
 }
 
@@ -111,50 +111,55 @@ void TraceWriter::finish() {
 void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes,
                                  bool final_chunk) {
   auto& w = chunk.writer();
-  if (sequence != 0) w.add_uint64(chunk_field::kSequence, sequence);
+  if (sequence != 0) w.add_uint64(fields::Chunk::sequence, sequence);
   for (const NoteItem& n : notes) {
-    protozero::pbf_writer note(w, chunk_field::kNote);
-    note.add_enum(1, static_cast<int32_t>(n.severity));
-    if (n.time_ns) note.add_uint64(2, n.time_ns);
-    note.add_string(3, n.code);
-    note.add_string(4, n.message);
+    protozero::pbf_writer note(w, fields::Chunk::note);
+    note.add_enum(fields::Note::severity, static_cast<int32_t>(n.severity));
+    if (n.time_ns) note.add_uint64(fields::Note::time_ns, n.time_ns);
+    note.add_string(fields::Note::code, n.code);
+    note.add_string(fields::Note::message, n.message);
   }
-  protozero::pbf_writer h(w, chunk_field::kHealth);
+  protozero::pbf_writer h(w, fields::Chunk::health);
   auto put = [&h](uint32_t field, uint64_t v) {
     if (v) h.add_uint64(field, v);
   };
-  put(1, health_.records);
-  put(2, health_.dropped_records);
+  put(fields::RecorderHealth::records, health_.records);
+  put(fields::RecorderHealth::dropped_records, health_.dropped_records);
   for (const DroppedCount& d : health_.dropped) {
-    protozero::pbf_writer dr(h, 3);
-    dr.add_uint32(1, d.context_id);
-    if (d.stream_id) dr.add_uint32(2, d.stream_id);
-    dr.add_uint64(3, d.count);
+    protozero::pbf_writer dr(h, fields::RecorderHealth::dropped);
+    dr.add_uint32(fields::DroppedRecords::context_id, d.context_id);
+    if (d.stream_id) dr.add_uint32(fields::DroppedRecords::stream_id, d.stream_id);
+    dr.add_uint64(fields::DroppedRecords::count, d.count);
   }
-  put(4, health_.zero_timestamp_records);
-  put(5, health_.unknown_records);
-  if (shared_ != nullptr) put(6, shared_->buffers_requested.load(std::memory_order_relaxed));
-  put(7, health_.buffers_completed);
-  if (shared_ != nullptr) put(8, shared_->buffers_denied.load(std::memory_order_relaxed));
-  put(9, health_.bytes_written);
-  put(10, health_.chunks_failed);
-  if (health_.other_subscriber) h.add_bool(11, true);
-  if (health_.activity_callbacks_lost) h.add_bool(12, true);
-  if (shared_ != nullptr) put(13, shared_->callback_events_dropped.load(std::memory_order_relaxed));
-  if (health_.capture_stopped) h.add_bool(14, true);
-  put(15, health_.forced_flushes);
-  put(16, health_.incomplete_records);
+  put(fields::RecorderHealth::zero_timestamp_records, health_.zero_timestamp_records);
+  put(fields::RecorderHealth::unknown_records, health_.unknown_records);
+  if (shared_ != nullptr)
+    put(fields::RecorderHealth::buffers_requested, shared_->buffers_requested.load(std::memory_order_relaxed));
+  put(fields::RecorderHealth::buffers_completed, health_.buffers_completed);
+  if (shared_ != nullptr)
+    put(fields::RecorderHealth::buffers_denied, shared_->buffers_denied.load(std::memory_order_relaxed));
+  put(fields::RecorderHealth::bytes_written, health_.bytes_written);
+  put(fields::RecorderHealth::chunks_failed, health_.chunks_failed);
+  if (health_.other_subscriber) h.add_bool(fields::RecorderHealth::other_subscriber, true);
+  if (health_.activity_callbacks_lost) h.add_bool(fields::RecorderHealth::activity_callbacks_lost, true);
+  if (shared_ != nullptr)
+    put(fields::RecorderHealth::callback_events_dropped,
+        shared_->callback_events_dropped.load(std::memory_order_relaxed));
+  if (health_.capture_stopped) h.add_bool(fields::RecorderHealth::capture_stopped, true);
+  put(fields::RecorderHealth::forced_flushes, health_.forced_flushes);
+  put(fields::RecorderHealth::incomplete_records, health_.incomplete_records);
   for (size_t i = 0; i < health_.incomplete_by_kind.size(); ++i) {
     if (health_.incomplete_by_kind[i] == 0) continue;
-    protozero::pbf_writer k(h, 17);
+    protozero::pbf_writer k(h, fields::RecorderHealth::incomplete);
     const std::string_view name = recorded_kind_name(static_cast<RecordedKind>(i));
-    k.add_string(1, name.data(), name.size());
-    k.add_uint64(2, health_.incomplete_by_kind[i]);
+    k.add_string(fields::KindCount::kind, name.data(), name.size());
+    k.add_uint64(fields::KindCount::count, health_.incomplete_by_kind[i]);
   }
-  if (health_.final_flush_signal > 0) h.add_uint32(18, static_cast<uint32_t>(health_.final_flush_signal));
-  put(19, health_.buffers_cut_short);
-  put(20, health_.unread_bytes);
-  if (final_chunk) h.add_bool(21, true);
+  if (health_.final_flush_signal > 0)
+    h.add_uint32(fields::RecorderHealth::final_flush_signal, static_cast<uint32_t>(health_.final_flush_signal));
+  put(fields::RecorderHealth::buffers_cut_short, health_.buffers_cut_short);
+  put(fields::RecorderHealth::unread_bytes, health_.unread_bytes);
+  if (final_chunk) h.add_bool(fields::RecorderHealth::final_chunk, true);
 }
 
 bool TraceWriter::write_chunk(ChunkBuilder& chunk, bool final_chunk) {

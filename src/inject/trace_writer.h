@@ -16,7 +16,12 @@
 namespace holdup::inject {
 
 struct NoteItem {
-  enum Severity : uint32_t { kInfo = 1, kWarning = 2, kError = 3 };
+  // Note.Severity values.
+  enum Severity : uint32_t {
+    kInfo = fields::Note::Severity::INFO,
+    kWarning = fields::Note::Severity::WARNING,
+    kError = fields::Note::Severity::ERROR
+  };
   Severity severity = kInfo;
   uint64_t time_ns = 0;
   std::string code;

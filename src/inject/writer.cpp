@@ -323,15 +323,16 @@ void Recorder::drain_events() {
     using T = CallbackEvent::Type;
     switch (e.type) {
       case T::kLaunch: {
-        protozero::pbf_writer l(chunk.writer(), chunk_field::kLaunch);
-        l.add_uint32(1, e.correlation_id);
-        l.add_uint32(2, e.thread_id);
-        l.add_uint32(3, e.context_id);
-        l.add_uint64(4, e.handle);
-        if (e.first_launch == CallbackEvent::FirstLaunch::kYes) l.add_bool(6, true);
-        l.add_uint64(7, e.time_ns);
-        l.add_uint32(8, e.cbid);
-        if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown) l.add_bool(9, true);
+        protozero::pbf_writer l(chunk.writer(), fields::Chunk::launch);
+        l.add_uint32(fields::Launch::correlation_id, e.correlation_id);
+        l.add_uint32(fields::Launch::thread_id, e.thread_id);
+        l.add_uint32(fields::Launch::context_id, e.context_id);
+        l.add_uint64(fields::Launch::function_handle, e.handle);
+        if (e.first_launch == CallbackEvent::FirstLaunch::kYes) l.add_bool(fields::Launch::first_launch, true);
+        l.add_uint64(fields::Launch::api_enter_ns, e.time_ns);
+        l.add_uint32(fields::Launch::cbid, e.cbid);
+        if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown)
+          l.add_bool(fields::Launch::first_launch_unknown, true);
         takeover_.on_launches(1);
         break;
       }
@@ -341,22 +342,23 @@ void Recorder::drain_events() {
       case T::kContextDestroyStarting:
       case T::kStreamCreated:
       case T::kStreamDestroyStarting: {
-        int kind = 0;
+        namespace kinds = fields::ModuleEvent::Kind;
+        int32_t kind = kinds::KIND_UNSPECIFIED;
         switch (e.type) {
-          case T::kModuleLoaded: kind = 1; break;
-          case T::kModuleUnloadStarting: kind = 2; break;
-          case T::kContextCreated: kind = 3; break;
-          case T::kContextDestroyStarting: kind = 4; break;
-          case T::kStreamCreated: kind = 5; break;
-          default: kind = 6; break;
+          case T::kModuleLoaded: kind = kinds::LOADED; break;
+          case T::kModuleUnloadStarting: kind = kinds::UNLOAD_STARTING; break;
+          case T::kContextCreated: kind = kinds::CONTEXT_CREATED; break;
+          case T::kContextDestroyStarting: kind = kinds::CONTEXT_DESTROY_STARTING; break;
+          case T::kStreamCreated: kind = kinds::STREAM_CREATED; break;
+          default: kind = kinds::STREAM_DESTROY_STARTING; break;
         }
-        protozero::pbf_writer m(chunk.writer(), chunk_field::kModule);
-        m.add_enum(1, kind);
-        m.add_uint64(2, e.time_ns);
-        m.add_uint32(3, e.thread_id);
-        m.add_uint32(4, e.context_id);
-        if (e.object_id) m.add_uint32(5, e.object_id);
-        if (e.size_bytes) m.add_uint64(6, e.size_bytes);
+        protozero::pbf_writer m(chunk.writer(), fields::Chunk::module);
+        m.add_enum(fields::ModuleEvent::kind, kind);
+        m.add_uint64(fields::ModuleEvent::time_ns, e.time_ns);
+        m.add_uint32(fields::ModuleEvent::thread_id, e.thread_id);
+        m.add_uint32(fields::ModuleEvent::context_id, e.context_id);
+        if (e.object_id) m.add_uint32(fields::ModuleEvent::object_id, e.object_id);
+        if (e.size_bytes) m.add_uint64(fields::ModuleEvent::size_bytes, e.size_bytes);
         break;
       }
       case T::kDeviceReset:
@@ -424,10 +426,10 @@ void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
     }
   }
   {
-    protozero::pbf_writer c(trace_.periodic().writer(), chunk_field::kClock);
-    c.add_uint64(1, timestamp_ns());
-    c.add_uint64(2, clock_ns(CLOCK_REALTIME));
-    c.add_uint64(3, clock_ns(CLOCK_MONOTONIC));
+    protozero::pbf_writer c(trace_.periodic().writer(), fields::Chunk::clock);
+    c.add_uint64(fields::ClockSample::cupti_ns, timestamp_ns());
+    c.add_uint64(fields::ClockSample::realtime_ns, clock_ns(CLOCK_REALTIME));
+    c.add_uint64(fields::ClockSample::monotonic_ns, clock_ns(CLOCK_MONOTONIC));
   }
   capture_control(now_ms);
   {
