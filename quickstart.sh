@@ -45,6 +45,49 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- exports: `holdup export`, `holdup report --html` (issue 11) -------------
+# One block, kept apart from the lines above. Packages: SQLite for
+# `holdup export --format sqlite`; python3-venv for the test that loads an
+# export with Holistic Trace Analysis; Chromium for the test that renders the
+# HTML report, where the distribution ships it as a package (Debian's
+# `chromium`; Ubuntu's is a snap: not installed, and that test says it skips).
+# Then, for `test`, HTA from PyPI in a virtual environment under the build
+# tree ($build/hta-venv, where tests/export looks); without it that test skips.
+export_sudo=""
+[ "$(id -u)" -ne 0 ] && export_sudo=sudo
+export_packages=(libsqlite3-dev python3-venv)
+if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
+  apt-cache show chromium >/dev/null 2>&1 || $export_sudo apt-get update -qq
+  if apt-cache show chromium 2>/dev/null | grep -q '^Package: chromium$' &&
+     ! apt-cache show chromium 2>/dev/null | grep -qi 'snapd'; then
+    export_packages+=(chromium)
+  else
+    say "no Chromium package here (Ubuntu ships a snap): the HTML rendering test will skip"
+  fi
+fi
+packages+=("${export_packages[@]}")
+export_missing=()
+for p in "${export_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || export_missing+=("$p")
+done
+if [ ${#export_missing[@]} -gt 0 ]; then
+  say "installing: ${export_missing[*]}"
+  $export_sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $export_sudo apt-get install -y -qq --no-install-recommends \
+    "${export_missing[@]}" >/dev/null
+fi
+hta_venv=$build/hta-venv
+if [ "$mode" = test ] && ! "$hta_venv/bin/python" -c 'import hta' >/dev/null 2>&1; then
+  say "installing Holistic Trace Analysis (holistictraceanalysis, PyPI) into $hta_venv"
+  mkdir -p "$build"
+  export_python=/usr/bin/python3
+  [ -x "$export_python" ] || export_python=python3
+  if ! { "$export_python" -m venv "$hta_venv" &&
+         "$hta_venv/bin/pip" install -q --disable-pip-version-check holistictraceanalysis; }; then
+    say "could not install HTA (no PyPI?): the HTA loading test will skip"
+  fi
+fi
+
 # --- build -------------------------------------------------------------------
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -6,7 +6,10 @@
 #   bench/run_scale.sh OUT_DIR [SIZES...]      (default sizes: 1M 10M 50M)
 # Env: BUILD_DIR (default: build-bench, else build, in this checkout),
 # SCALE_TMP (where traces go, default /tmp; deleted after each size),
-# REPEATS (default 1: runs per tool and size; the fastest is kept).
+# REPEATS (default 1: runs per tool and size; the fastest is kept),
+# EXPORT_MAX (default 10000000: `holdup export --format json|sqlite` and
+# `holdup report --html` are timed too for sizes up to this many records;
+# their output, ~250 bytes a record for json, goes to SCALE_TMP and is deleted).
 # Writes OUT_DIR/scale.jsonl (one object per size), OUT_DIR/scale.md and the
 # logs; prints the table. Needs /usr/bin/time (GNU time, for peak RSS).
 set -euo pipefail
@@ -23,6 +26,7 @@ done
 [ -x /usr/bin/time ] || { echo "$0: /usr/bin/time (GNU time) missing; apt-get install time" >&2; exit 2; }
 tmp_root=${SCALE_TMP:-/tmp}
 repeats=${REPEATS:-1}
+export_max=${EXPORT_MAX:-10000000}
 
 records_of() {  # 1M -> 1000000
   local s=$1
@@ -73,12 +77,30 @@ for size in "${sizes[@]}"; do
   read -r read_wall read_rss < <(best "$out/decode-read-$size" "$decode" --mode read "$dir")
   echo "   holdup report" >&2
   read -r rep_wall rep_rss < <(best "$out/report-$size" "$holdup" report "$dir")
+  # Exports of the same trace (issue 11), each into a fresh output.
+  json_wall=null json_rss=null sqlite_wall=null sqlite_rss=null html_wall=null
+  if [ "$n" -le "$export_max" ]; then
+    echo "   holdup export --format json / sqlite, report --html" >&2
+    # Each run into a folder of its own: replacing the last run's files would
+    # time the freeing of their pages too.
+    for format in json sqlite; do
+      mkdir -p "$dir.$format"
+      read -r wall rss < <(best "$out/export-$format-$size" bash -c '"$1" export --format "$2" -o "$3/$(date +%s%N)" "$4"' \
+                           _ "$holdup" "$format" "$dir.$format" "$dir")
+      du -sb "$dir.$format/$(ls "$dir.$format" | head -1)" | cut -f1 > "$out/export-$format-$size.bytes"
+      rm -rf "$dir.$format"
+      if [ "$format" = json ]; then json_wall=$wall json_rss=$rss; else sqlite_wall=$wall sqlite_rss=$rss; fi
+    done
+    read -r html_wall _ < <(best "$out/report-html-$size" "$holdup" report --html "$dir.html" "$dir")
+    rm -f "$dir.html"
+  fi
   # A progress indication: anything on stderr while report ran.
   progress=$([ -s "$out/report-$size.err" ] && echo yes || echo no)
   records=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["records"])' "$out/decode-read-$size.out")
   python3 - "$out/scale.jsonl" <<PY
 import json, sys
 n = $records
+null = None
 row = dict(size="$size", records=n, file_bytes=$bytes, generate_s=$gen_wall,
            report_s=$rep_wall, report_peak_kib=$rep_rss,
            decode_load_s=$load_wall, decode_load_peak_kib=$load_rss,
@@ -86,7 +108,9 @@ row = dict(size="$size", records=n, file_bytes=$bytes, generate_s=$gen_wall,
            report_over_decode=$rep_wall / $load_wall if $load_wall > 0 else None,
            report_bytes_per_record=$rep_rss * 1024 / n if n else None,
            decode_bytes_per_record=$load_rss * 1024 / n if n else None,
-           progress_on_stderr="$progress" == "yes")
+           progress_on_stderr="$progress" == "yes",
+           export_json_s=$json_wall, export_json_peak_kib=$json_rss,
+           export_sqlite_s=$sqlite_wall, export_sqlite_peak_kib=$sqlite_rss, report_html_s=$html_wall)
 open(sys.argv[1], "a").write(json.dumps(row) + "\n")
 PY
   rm -rf "$dir"
@@ -110,6 +134,17 @@ for r in rows:
                  f"| {r['report_s']:.2f} | {r['decode_load_s']:.2f} | {r['decode_read_s']:.2f} "
                  f"| {r['report_peak_kib'] / 1024:.0f} | {r['decode_load_peak_kib'] / 1024:.0f} "
                  f"| {r['file_bytes'] / 1048576:.0f} | {'yes' if r['progress_on_stderr'] else 'no'} |")
+exports = [r for r in rows if r.get("export_json_s") is not None]
+if exports:
+    lines += ["", "Exports of the same traces (`holdup export`, `holdup report --html`), against `holdup report`:", "",
+              "| records | report s | export json s | json / report | export sqlite s | sqlite / report "
+              "| report --html s | json peak MiB | sqlite peak MiB |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in exports:
+        lines.append(f"| {r['records']:,} | {r['report_s']:.2f} | {r['export_json_s']:.2f} "
+                     f"| {r['export_json_s'] / r['report_s']:.2f}x | {r['export_sqlite_s']:.2f} "
+                     f"| {r['export_sqlite_s'] / r['report_s']:.2f}x | {r['report_html_s']:.2f} "
+                     f"| {r['export_json_peak_kib'] / 1024:.0f} | {r['export_sqlite_peak_kib'] / 1024:.0f} |")
 text = "\n".join(lines) + "\n"
 open(f"{out}/scale.md", "w").write(text)
 print(text)

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "holdup/export.h"
 #include "holdup/report_cli.h"
 #include "verb.h"
 
@@ -16,6 +17,7 @@ struct ReportArgs {
   size_t top = 10;
   bool json = false;
   bool no_histograms = false;
+  std::string html;
 };
 
 void setup_report(CLI::App& app, int& exit_code) {
@@ -23,13 +25,24 @@ void setup_report(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ReportArgs>();
   report::add_common_options(verb, &args->common);
   verb->add_option("--top", args->top, "Show the N most-held flagged copies (default 10)");
-  verb->add_flag("--json", args->json, "JSON output, schema holdup-report/1 (src/report/JSON.md)");
+  auto* json = verb->add_flag("--json", args->json, "JSON output, schema holdup-report/1 (src/report/JSON.md)");
   verb->add_flag("--no-histograms", args->no_histograms, "Leave out the delay histograms");
+  verb->add_option("--html", args->html,
+                   "Write the report as one self-contained HTML page (timelines and histograms drawn) to this file")
+      ->excludes(json);
   verb->callback([args, &exit_code] {
     // Progress on stderr: redrawn on a terminal, else a line every 2 s of
     // a long run; the report itself (stdout, --json) never carries it.
     args->common.progress = true;
     args->common.progress_terminal = isatty(STDERR_FILENO) == 1;
+    if (!args->html.empty()) {
+      report::ReportOptions options;
+      options.filters = args->common.filters;
+      options.top = args->top;
+      options.histograms = !args->no_histograms;
+      exit_code = exporting::run_html_report(args->common, options, args->html, std::cout, std::cerr);
+      return;
+    }
     exit_code = report::run_report(args->common, args->top, args->json, !args->no_histograms, std::cout, std::cerr);
   });
 }
