@@ -77,6 +77,9 @@ std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const 
 // Split with the barrier-kind cache (split_copy without it).
 Split split_copy_cached(const Model& model, uint32_t op, const AnalysisOptions& options, BarrierKinds* cache);
 
+// Length of the union of [start, end) intervals clipped to [t0, t1).
+TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1);
+
 // API name without the _ptsz/_ptds and _vN suffixes.
 std::string_view base_api_name(std::string_view name);
 

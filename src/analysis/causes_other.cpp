@@ -21,22 +21,6 @@ void keep_largest(std::vector<Blocker>& blockers) {
   if (blockers.size() > kMaxBlockers) blockers.resize(kMaxBlockers);
 }
 
-// Length of the union of [start, end) intervals clipped to [t0, t1).
-TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1) {
-  std::sort(intervals.begin(), intervals.end());
-  TimeNs total = 0;
-  TimeNs cursor = t0;
-  for (auto [s, e] : intervals) {
-    s = std::max(s, cursor);
-    e = std::min(e, t1);
-    if (e > s) {
-      total += e - s;
-      cursor = e;
-    }
-  }
-  return total;
-}
-
 // The median duration of up to 8 earlier kernels of the same name on the
 // same stream as `k` (0 when there are none): its usual length.
 TimeNs usual_duration(const Model& model, uint32_t k) {

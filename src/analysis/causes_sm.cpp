@@ -51,22 +51,6 @@ TimeNs last_wave_begin(const GpuOp& k, uint64_t waves) {
   return k.start_ns + d / waves * (waves - 1);
 }
 
-// Length of the union of [start, end) intervals clipped to [t0, t1).
-TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1) {
-  std::sort(intervals.begin(), intervals.end());
-  TimeNs total = 0;
-  TimeNs cursor = t0;
-  for (auto [s, e] : intervals) {
-    s = std::max(s, cursor);
-    e = std::min(e, t1);
-    if (e > s) {
-      total += e - s;
-      cursor = e;
-    }
-  }
-  return total;
-}
-
 }  // namespace
 
 // Two signals, both mechanisms CUPTI's records show:

@@ -119,6 +119,22 @@ Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeN
   return b;
 }
 
+// Length of the union of [start, end) intervals clipped to [t0, t1).
+TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1) {
+  std::sort(intervals.begin(), intervals.end());
+  TimeNs total = 0;
+  TimeNs cursor = t0;
+  for (auto [s, e] : intervals) {
+    s = std::max(s, cursor);
+    e = std::min(e, t1);
+    if (e > s) {
+      total += e - s;
+      cursor = e;
+    }
+  }
+  return total;
+}
+
 std::vector<Blocker> largest_blockers(const Model& model, const std::vector<uint32_t>& ops, TimeNs window_begin,
                                       TimeNs window_end, size_t max) {
   struct Held {

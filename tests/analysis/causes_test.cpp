@@ -5,6 +5,7 @@
 
 #include "holdup/analysis.h"
 #include "synthetic_trace.h"
+#include "verdict_lookup.h"
 
 namespace holdup::testing {
 namespace {
@@ -14,16 +15,6 @@ using analysis::Cause;
 using analysis::CopyVerdict;
 using analysis::Finding;
 
-constexpr uint64_t us(double v) { return static_cast<uint64_t>(v * 1000.0); }
-
-const CopyVerdict& verdict(const Analysis& a, uint32_t corr) {
-  for (const auto& v : a.copies) {
-    if (a.model->ops[v.op].correlation_id == corr) return v;
-  }
-  static CopyVerdict none;
-  ADD_FAILURE() << "no copy with correlation id " << corr;
-  return none;
-}
 
 const Finding& primary(const Analysis& a, const CopyVerdict& v) {
   static Finding none;
