@@ -15,7 +15,7 @@ install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_pro
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The public headers of the analysis (include/holdup/README.md lists them).
 install(FILES include/holdup/analysis.h include/holdup/analysis_model.h include/holdup/analysis_load.h
-              include/holdup/format.h
+              include/holdup/format.h include/holdup/trace_reader.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/holdup)
 # analysis_model.h still names three generated message types (the recorder
 # health, device identities, notes): shipped until the model has its own.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "holdup/trace.pb.h"
+#include "holdup/trace_reader.h"
 
 namespace holdup::analysis {
 
@@ -190,15 +191,9 @@ struct StreamInfo {
   int32_t priority = 0;
 };
 
-// How the trace of one process was read: everything lost is shown.
-struct TraceInputStatus {
-  uint64_t chunks = 0;
-  uint64_t bytes = 0;
-  bool torn_tail = false;
-  uint64_t torn_bytes = 0;
-  uint64_t sequence_gaps = 0;
-  std::string error;
-};
+// How the trace of one process was read (the reader's own status, its
+// warnings included): everything lost is shown.
+using TraceInputStatus = holdup::TraceReadStatus;
 
 // A kernel whose local memory reservation differed from the previous
 // kernel's of its context (in arrival order).

@@ -76,14 +76,7 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
     }
     const auto& status = reader->status();
     bytes_before += status.bytes + status.torn_bytes;
-    TraceInputStatus input;
-    input.chunks = status.chunks;
-    input.bytes = status.bytes;
-    input.torn_tail = status.torn_tail;
-    input.torn_bytes = status.torn_bytes;
-    input.sequence_gaps = status.sequence_gaps;
-    input.error = status.error;
-    builder.end_trace(input);
+    builder.end_trace(status);
     if (!status.error.empty()) errors->push_back(status.error);
   }
   if (options.on_progress) {

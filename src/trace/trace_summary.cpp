@@ -1,4 +1,5 @@
 #include "holdup/trace_summary.h"
+#include "holdup/recorder_health.h"
 
 #include <algorithm>
 #include <limits>
@@ -35,17 +36,6 @@ void add_times(const proto::Chunk& chunk, TimeSpan& span) {
   for (const auto& r : chunk.marker()) span.add(r.timestamp_ns(), 0);
   for (const auto& r : chunk.launch()) span.add(r.api_enter_ns(), 0);
   for (const auto& r : chunk.module()) span.add(r.time_ns(), 0);
-}
-
-std::string plural(uint64_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// "12 CONCURRENT_KERNEL, 3 MEMCPY"
-std::string kind_counts(const proto::RecorderHealth& h) {
-  std::string text;
-  for (const auto& k : h.incomplete()) text += (text.empty() ? "" : ", ") + std::to_string(k.count()) + " " + k.kind();
-  return text;
 }
 
 }  // namespace
@@ -110,77 +100,14 @@ std::vector<std::string> trace_warnings(const TraceSummary& s) {
     out.push_back(s.error());
     if (s.read.chunks == 0) return out;
   }
-  const auto& h = s.health;
-  if (s.read.torn_tail) {
-    out.push_back("the last chunk is torn (" + plural(s.read.torn_bytes, "byte", "bytes") +
-                  " not decoded): the process ended while the recorder was writing (killed?); "
-                  "everything before byte " + std::to_string(s.read.bytes) + " was read");
-  }
-  if (s.read.sequence_gaps > 0 || h.chunks_failed() > 0) {
-    out.push_back(plural(std::max(s.read.sequence_gaps, h.chunks_failed()), "chunk", "chunks") +
-                  " missing (the recorder could not write them: disk full, size cap?): their records are lost");
-  }
-  for (const auto& warning : s.read.warnings) out.push_back(warning);
-  if (h.other_subscriber()) {
-    out.push_back("another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer, "
-                  "torch.profiler, ...) held CUPTI: the recorder could not subscribe; run without it");
-  }
-  if (h.activity_callbacks_lost()) {
-    out.push_back("another CUPTI client took over the activity buffers during the run (e.g. "
-                  "torch.profiler started): records stop there; disable that profiler");
-  }
-  if (h.dropped_records() > 0) {
-    std::string where;
-    for (const auto& d : h.dropped()) {
-      where += (where.empty() ? " (" : ", ") + std::string("context ") + std::to_string(d.context_id()) +
-               (d.stream_id() ? " stream " + std::to_string(d.stream_id()) : "") + ": " +
-               std::to_string(d.count());
-    }
-    if (!where.empty()) where += ")";
-    out.push_back("CUPTI dropped " + plural(h.dropped_records(), "record", "records") + where +
-                  ": a copy's or kernel's record may be missing; raise the buffer size or flush more often (--flush-ms)");
-  }
-  if (h.buffers_denied() > 0) {
-    out.push_back(plural(h.buffers_denied(), "activity buffer request", "activity buffer requests") +
-                  " denied (pool empty): CUPTI dropped the records it could not store; flush more often");
-  }
-  if (h.buffers_requested() > h.buffers_completed() && s.read.chunks > 0) {
-    const uint32_t bound = s.header.config().max_loss_ms();
-    out.push_back(plural(h.buffers_requested() - h.buffers_completed(), "activity buffer", "activity buffers") +
-                  " never came back from CUPTI by the last chunk: the process may have ended without a "
-                  "final flush (_exit, killed); their records are missing" +
-                  (bound > 0 && !h.final_chunk()
-                       ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
-                             " ms: at most about that much recording time before the end is missing)"
-                       : std::string()));
-  }
-  if (h.incomplete_records() > 0 || s.incomplete_gpu_records > 0) {
-    const uint64_t n = std::max(h.incomplete_records(), s.incomplete_gpu_records);
-    const std::string kinds = kind_counts(h);
-    out.push_back(plural(n, "record", "records") + " incomplete" + (kinds.empty() ? "" : " (" + kinds + ")") +
-                  ": work in flight when a forced flush or the final flush took its buffer (no start or end); "
-                  "kept in the trace, left out of the analysis");
-  }
-  if (h.buffers_cut_short() > 0) {
-    out.push_back(plural(h.buffers_cut_short(), "activity buffer", "activity buffers") +
-                  " could not be read to the end (CUPTI reported a record incomplete or invalid): " +
-                  plural(h.unread_bytes(), "byte", "bytes") + " of records after it are lost");
-  }
-  if (h.zero_timestamp_records() > 0) {
-    out.push_back(plural(h.zero_timestamp_records(), "record", "records") +
-                  " with a zero timestamp (CUPTI ran out of device buffers): they are kept but cannot be placed in time");
-  }
-  if (h.unknown_records() > 0) {
-    out.push_back(plural(h.unknown_records(), "record", "records") +
-                  " of kinds or layouts this recorder does not decode were skipped (a newer CUPTI?)");
-  }
-  if (h.callback_events_dropped() > 0) {
-    out.push_back(plural(h.callback_events_dropped(), "callback event", "callback events") +
-                  " (launches, module loads) dropped: first-launch evidence may be missing");
-  }
-  if (h.capture_stopped()) {
-    out.push_back("capture stopped early (size cap or duration): later work is not in the trace");
-  }
+  HealthFacts facts;
+  facts.read = &s.read;
+  facts.health = &s.health;
+  facts.has_header = s.has_header;
+  facts.max_loss_ms = s.header.config().max_loss_ms();
+  facts.incomplete_gpu_records = s.incomplete_gpu_records;
+  facts.notes = &s.notes;
+  for (auto& problem : recorder_problems(facts)) out.push_back(std::move(problem));
   if (s.ok() && s.read.chunks > 0 && s.activity_records() == 0) {
     out.push_back("no activity records: the process may not have used CUDA, or ended before a flush (_exit?)");
   }

@@ -52,9 +52,8 @@ TEST(ReportHealth, IncompleteRecordsAreCountedAndSaidToBeLeftOut) {
   kind->set_count(2);
   auto model = build_model({{t.chunk()}});
   const auto problems = report::trace_problems(model.processes[0]);
-  EXPECT_TRUE(has(problems, "1 incomplete GPU records (1 kernels, 0 copies, 0 memsets)")) << all(problems);
+  EXPECT_TRUE(has(problems, "3 records incomplete (1 CONCURRENT_KERNEL, 2 RUNTIME)")) << all(problems);
   EXPECT_TRUE(has(problems, "left out of the analysis")) << all(problems);
-  EXPECT_TRUE(has(problems, "2 other incomplete records")) << all(problems);
 }
 
 TEST(ReportHealth, ATraceWithoutAFinalFlushSaysSo) {
@@ -63,7 +62,7 @@ TEST(ReportHealth, ATraceWithoutAFinalFlushSaysSo) {
   t.chunk().mutable_health()->set_buffers_requested(3);
   auto model = build_model({{t.chunk()}});
   const auto problems = report::trace_problems(model.processes[0]);
-  EXPECT_TRUE(has(problems, "ended without a final flush (killed?): 1 activity buffer(s) never came back"))
+  EXPECT_TRUE(has(problems, "1 activity buffer never came back from CUPTI by the last chunk"))
       << all(problems);
 }
 
