@@ -79,12 +79,7 @@ bool RawDumpWriter::create(const std::string& dir, std::string* error) {
   TraceFile file;
   if (!file.create(dir, fmt::format("holdup-{}-{}", host_name(), getpid()), ".cupti-raw", error)) return false;
   path_ = file.path();
-  file.abandon();  // keep the descriptor: reopen not needed
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_ < 0) {
-    *error = fmt::format("cannot open raw dump {}: {}", path_, std::strerror(errno));
-    return false;
-  }
+  fd_ = file.release();  // the descriptor create() opened (O_EXCL): written sequentially from here
   return true;
 }
 

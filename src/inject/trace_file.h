@@ -30,6 +30,13 @@ class TraceFile {
   // Forgets the descriptor without closing or writing (forked child).
   void abandon() { fd_ = -1; }
 
+  // Hands the open descriptor over to the caller, who closes it.
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
  private:
   int fd_ = -1;
   std::string path_;
