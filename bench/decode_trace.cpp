@@ -17,7 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "holdup/analysis_load.h"
-#include "holdup/trace_reader.h"
+#include "trace/trace_reader.h"
+#include "holdup/trace.pb.h"
 
 namespace {
 

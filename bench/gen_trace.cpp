@@ -1,6 +1,6 @@
 // holdup-bench-gen: realistic synthetic holdup traces for the analysis at
 // scale (issue 5). One file per process in OUT_DIR, written with
-// holdup::TraceWriter in chunks like the recorder's (strings, device,
+// holdup::TraceBuilder in chunks like the recorder's (strings, device,
 // context and streams first; health last).
 //
 // Per process: several compute streams, each driven by its own host thread,
@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "holdup/trace.pb.h"
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
 
 namespace {
 
@@ -74,7 +74,7 @@ class ProcessTrace {
 
   // Writes the file; returns records written, or 0 with *error set.
   uint64_t write(uint64_t iterations_per_lane, const std::string& path, std::string* error) {
-    writer_ = holdup::TraceWriter::create(path, error);
+    writer_ = holdup::TraceBuilder::create(path, error);
     if (!writer_) return 0;
     first_chunk();
     for (uint64_t i = 0; i < iterations_per_lane; ++i) {
@@ -308,7 +308,7 @@ class ProcessTrace {
   const Options& o_;
   const uint32_t pid_;
   const uint32_t index_;
-  std::unique_ptr<holdup::TraceWriter> writer_;
+  std::unique_ptr<holdup::TraceBuilder> writer_;
   Chunk chunk_;
   uint64_t sequence_ = 0;
   uint64_t pending_ = 0;

@@ -13,13 +13,15 @@ target_compile_features(holdup_api INTERFACE cxx_std_20)
 set(HOLDUP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/holdup)
 install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_proto holdup_logging EXPORT holdupTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-# The public headers of the analysis (include/holdup/README.md lists them).
+# The public headers: everything in include/holdup/ (the tree's own headers
+# live beside their sources in src/ and are never installed).
+# None names a generated protobuf type (the model keeps the recorder's own
+# records behind RecorderRecords), so no generated header is installed; the
+# schema itself is, for readers of the raw records.
 install(FILES include/holdup/analysis.h include/holdup/analysis_model.h include/holdup/analysis_load.h
-              include/holdup/format.h include/holdup/trace_reader.h
+              include/holdup/format.h include/holdup/trace_read_status.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/holdup)
-# analysis_model.h still names three generated message types (the recorder
-# health, device identities, notes): shipped until the model has its own.
-install(FILES ${HOLDUP_GENERATED_DIR}/holdup/trace.pb.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/holdup)
+install(FILES proto/holdup/trace.proto DESTINATION ${CMAKE_INSTALL_DATADIR}/holdup)
 install(EXPORT holdupTargets NAMESPACE holdup:: DESTINATION ${HOLDUP_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/holdupConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/holdupConfig.cmake INSTALL_DESTINATION ${HOLDUP_CMAKE_DIR})

@@ -1,5 +1,6 @@
 // Prints each flagged copy of the given traces with its cause and the
-// records it was held behind, through holdup's installed API.
+// records it was held behind, through holdup's installed API, after what
+// the recorder lost in each trace.
 //
 //   flagged_copies TRACE...   (files or folders of holdup-*.trace)
 
@@ -21,6 +22,11 @@ int main(int argc, char** argv) {
   if (!holdup::analysis::load_traces(paths, &model, &errors)) {
     for (const auto& e : errors) std::fprintf(stderr, "flagged_copies: %s\n", e.c_str());
     return 2;
+  }
+  // Nothing lost silently: what each recorder lost comes first.
+  for (const auto& process : model.processes) {
+    for (const auto& problem : process.problems)
+      std::printf("%s: %s\n", process.trace_path.c_str(), problem.c_str());
   }
   const holdup::analysis::Analysis analysis = holdup::analysis::analyze(model);
   int flagged = 0;

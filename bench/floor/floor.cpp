@@ -42,7 +42,7 @@ namespace {
 
 using inject::BufferPool;
 using inject::Config;
-using inject::RecordedKind;
+using inject::ActivityKind;
 
 using inject::kCuptiKinds;
 using inject::kLaunchCbids;
@@ -220,7 +220,7 @@ int initialize() {
   for (CUpti_CallbackId cbid : kRuntimeCbids)
     count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
   for (size_t i = 0; i < kCuptiKinds.size(); ++i)
-    if (config.kind_enabled(static_cast<RecordedKind>(i))) count(cuptiActivityEnable(kCuptiKinds[i]));
+    if (config.kind_enabled(static_cast<ActivityKind>(i))) count(cuptiActivityEnable(kCuptiKinds[i]));
   std::atexit(at_exit);
   f.flusher = std::thread(flush_loop, &f);
   return 1;

@@ -21,8 +21,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "holdup/trace.pb.h"
-#include "holdup/trace_reader.h"
+#include "holdup/trace_read_status.h"
+
+// The model names no generated protobuf type: the recorder's own records
+// are behind RecorderRecords (analysis/recorder_records.h, build tree only).
+namespace holdup::proto {
+class Chunk;
+}
 
 namespace holdup::analysis {
 
@@ -30,9 +35,9 @@ using TimeNs = uint64_t;
 inline constexpr uint32_t kNone = UINT32_MAX;
 
 // Each distinct string stored once; records keep a uint32_t index.
-class StringTable {
+class StringPool {
  public:
-  StringTable();
+  StringPool();
   uint32_t intern(std::string_view value);
   // A slot whose value is filled later (an interned string referred to
   // before its definition arrived).
@@ -195,6 +200,10 @@ struct StreamInfo {
 // warnings included): everything lost is shown.
 using TraceInputStatus = holdup::TraceReadStatus;
 
+// What the recorder said about itself (health, notes, device identities),
+// as recorded; defined in analysis/recorder_records.h.
+struct RecorderRecords;
+
 // A kernel whose local memory reservation differed from the previous
 // kernel's of its context (in arrival order).
 struct LocalMemoryChange {
@@ -213,9 +222,14 @@ struct Process {
   uint32_t host = 0;  // index into Model::hosts
   std::vector<std::string> command_line;
   std::map<std::string, std::string> scheduling_env;
-  std::vector<proto::DeviceIdentity> device_identities;
   bool has_header = false;
-  proto::RecorderHealth health;  // the last chunk's (cumulative)
+  // The recorder's health (the last chunk's, cumulative), notes and device
+  // identities. Never null in a built model.
+  std::shared_ptr<RecorderRecords> recorder;
+  // Everything lost or wrong in this trace, one line each, the read error
+  // first; empty when nothing was lost. The one reading of recorder health
+  // (trace/recorder_health.h) that every report and export shows.
+  std::vector<std::string> problems;
   // Kernels, copies (memcpy and peer) and memsets without a start or an end
   // (GpuOp::kIncomplete), left out of the analysis.
   uint64_t incomplete_kernels = 0;
@@ -223,7 +237,6 @@ struct Process {
   uint64_t incomplete_memsets = 0;
   uint64_t incomplete_ops() const { return incomplete_kernels + incomplete_copies + incomplete_memsets; }
   TraceInputStatus input;
-  std::vector<proto::Note> notes;
   std::map<uint32_t, DeviceLimits> devices;         // CUPTI device id
   std::map<uint32_t, std::string> device_uuids;     // from Device records
   std::map<uint32_t, uint32_t> device_gpu;          // device id -> Model::gpus
@@ -272,7 +285,7 @@ struct Gpu {
 using QueueKey = std::tuple<uint32_t, uint32_t, uint32_t>;
 
 struct Model {
-  StringTable strings;
+  StringPool strings;
   std::vector<Process> processes;
   std::vector<std::string> hosts;
   std::vector<Gpu> gpus;

@@ -7,6 +7,7 @@
 
 #include "causes.h"
 #include "holdup/format.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::analysis::detail {
 

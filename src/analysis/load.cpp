@@ -5,7 +5,8 @@
 #include <system_error>
 
 #include "holdup/analysis_load.h"
-#include "holdup/trace_reader.h"
+#include "trace/trace_reader.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::analysis {
 

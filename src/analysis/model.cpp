@@ -4,6 +4,7 @@
 
 #include "holdup/analysis_model.h"
 #include "holdup/format.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::analysis {
 

@@ -5,6 +5,9 @@
 #include <limits>
 
 #include "holdup/analysis_model.h"
+#include "trace/recorder_health.h"
+#include "analysis/recorder_records.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::analysis {
 
@@ -47,6 +50,21 @@ bool incomplete(const Record& r) {
   return r.incomplete() || r.start_ns() == 0 || r.end_ns() == 0;
 }
 
+// The one reading of recorder health (trace/recorder_health.h), the read
+// error first.
+std::vector<std::string> read_problems(const Process& p) {
+  std::vector<std::string> out;
+  if (!p.input.error.empty()) out.push_back("read error: " + p.input.error);
+  HealthFacts facts;
+  facts.read = &p.input;
+  facts.health = &p.recorder->health;
+  facts.has_header = p.has_header || p.input.chunks == 0;
+  facts.incomplete_gpu_records = p.incomplete_ops();
+  facts.notes = &p.recorder->notes;
+  for (auto& problem : recorder_problems(facts)) out.push_back(std::move(problem));
+  return out;
+}
+
 }  // namespace
 
 struct ModelBuilder::TraceState {
@@ -69,6 +87,7 @@ void ModelBuilder::begin_trace(std::string path) {
   trace_->process = static_cast<uint32_t>(model_.processes.size());
   model_.processes.emplace_back();
   model_.processes.back().trace_path = std::move(path);
+  model_.processes.back().recorder = std::make_shared<RecorderRecords>();
 }
 
 uint32_t ModelBuilder::resolve(uint64_t iid) {
@@ -101,10 +120,10 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     process.hostname = h.hostname();
     process.command_line.assign(h.command_line().begin(), h.command_line().end());
     for (const auto& [k, v] : h.scheduling_env()) process.scheduling_env[k] = v;
-    process.device_identities.assign(h.device_identity().begin(), h.device_identity().end());
+    process.recorder->device_identities.assign(h.device_identity().begin(), h.device_identity().end());
   }
-  if (chunk.has_health()) process.health = chunk.health();
-  for (const auto& n : chunk.note()) process.notes.push_back(n);
+  if (chunk.has_health()) process.recorder->health = chunk.health();
+  for (const auto& n : chunk.note()) process.recorder->notes.push_back(n);
 
   for (const auto& d : chunk.device()) {
     DeviceLimits limits;
@@ -273,6 +292,7 @@ void ModelBuilder::end_trace(const TraceInputStatus& status) {
   if (!trace_) return;
   Process& process = model_.processes[trace_->process];
   process.input = status;
+  process.problems = read_problems(process);
   // A range never closed (trace cut short) runs to the end of the trace.
   for (auto& [id, range] : trace_->open_ranges) {
     range.end_ns = std::numeric_limits<TimeNs>::max();
@@ -335,12 +355,10 @@ uint32_t Model::api_for_correlation(uint32_t process, uint32_t correlation_id) c
   return find_pair(processes[process].api_by_correlation, correlation_id);
 }
 
-Model ModelBuilder::finish() {
-  if (trace_) end_trace({});
-  Model& m = model_;
-  const auto process_count = static_cast<uint32_t>(m.processes.size());
+namespace {
 
-  // Hosts: one clock domain each.
+// Hosts: one clock domain each.
+void index_hosts(Model& m) {
   std::map<std::string, uint32_t> host_index;
   for (auto& p : m.processes) {
     auto [it, added] = host_index.try_emplace(p.hostname, static_cast<uint32_t>(m.hosts.size()));
@@ -354,8 +372,11 @@ Model ModelBuilder::finish() {
                          "): each host has its own clock, so only processes of one host are "
                          "compared with each other");
   }
+}
 
-  // GPUs: merge (process, device) pairs by physical uuid.
+// GPUs: (process, device) pairs merged by physical uuid.
+void merge_gpus(Model& m) {
+  const auto process_count = static_cast<uint32_t>(m.processes.size());
   std::map<std::string, uint32_t> gpu_index;
   std::vector<std::map<uint32_t, bool>> devices_seen(process_count);
   for (const auto& op : m.ops) devices_seen[op.process][op.device_id] = true;
@@ -363,12 +384,12 @@ Model ModelBuilder::finish() {
     Process& process = m.processes[p];
     auto& device_ids = devices_seen[p];
     for (const auto& [id, limits] : process.devices) device_ids[id] = true;
-    for (const auto& identity : process.device_identities) device_ids[identity.ordinal()] = true;
+    for (const auto& identity : process.recorder->device_identities) device_ids[identity.ordinal()] = true;
     for (const auto& [id, unused] : device_ids) {
       std::string uuid;
       std::string name;
       if (auto it = process.device_uuids.find(id); it != process.device_uuids.end()) uuid = it->second;
-      for (const auto& identity : process.device_identities) {
+      for (const auto& identity : process.recorder->device_identities) {
         if (identity.ordinal() != id) continue;
         if (uuid.empty()) uuid = identity.uuid();
         name = identity.name();
@@ -389,8 +410,12 @@ Model ModelBuilder::finish() {
       process.device_gpu[id] = it->second;
     }
   }
+}
 
-  // API indexes and normal costs.
+// API calls by thread, by start and by correlation id (outermost first), and
+// each API name's normal cost.
+void index_api_calls(Model& m) {
+  const auto process_count = static_cast<uint32_t>(m.processes.size());
   for (uint32_t i = 0; i < m.api_calls.size(); ++i) {
     const ApiCall& call = m.api_calls[i];
     Process& process = m.processes[call.process];
@@ -435,7 +460,11 @@ Model ModelBuilder::finish() {
       process.api_name_count[name] = static_cast<uint32_t>(d.size());
     }
   }
+}
 
+// Each op joined to its outermost issuing API call (a driver call inside a
+// runtime call counts as the runtime call).
+void join_ops_to_api_calls(Model& m) {
   for (auto& op : m.incomplete_ops) {
     auto& device_gpu = m.processes[op.process].device_gpu;
     if (auto it = device_gpu.find(op.device_id); it != device_gpu.end()) op.gpu = it->second;
@@ -465,8 +494,10 @@ Model ModelBuilder::finish() {
       op.api_end_ns = m.api_calls[api].end_ns;
     }
   }
+}
 
-  // Queue and GPU indexes.
+// Ops by stream, hardware channel and GPU, sorted by start; the origin.
+void index_queues(Model& m) {
   auto op_by_start = [&](uint32_t a, uint32_t b) {
     return std::tie(m.ops[a].start_ns, m.ops[a].end_ns, a) < std::tie(m.ops[b].start_ns, m.ops[b].end_ns, b);
   };
@@ -490,7 +521,10 @@ Model ModelBuilder::finish() {
   for (auto& [key, list] : m.ops_by_stream) std::sort(list.begin(), list.end(), op_by_start);
   for (auto& [key, list] : m.ops_by_channel) std::sort(list.begin(), list.end(), op_by_start);
   for (auto& gpu : m.gpus) std::sort(gpu.ops_by_start.begin(), gpu.ops_by_start.end(), op_by_start);
+}
 
+// Stream waits by waiting stream; events by synchronization id.
+void index_waits(Model& m) {
   for (uint32_t i = 0; i < m.synchronizations.size(); ++i) {
     const auto& s = m.synchronizations[i];
     if (s.type == proto::STREAM_WAIT_EVENT) m.waits_by_stream[{s.process, s.context_id, s.stream_id}].push_back(i);
@@ -504,7 +538,11 @@ Model ModelBuilder::finish() {
     const auto& e = m.events[i];
     if (e.sync_id != 0) m.processes[e.process].event_by_sync_id[e.sync_id] = i;
   }
+}
 
+// Overheads, launches and modules by process; local-memory growth.
+void index_process_records(Model& m) {
+  const auto process_count = static_cast<uint32_t>(m.processes.size());
   m.overheads_by_process.assign(process_count, {});
   for (uint32_t i = 0; i < m.overheads.size(); ++i) {
     const auto& o = m.overheads[i];
@@ -530,7 +568,20 @@ Model ModelBuilder::finish() {
     std::sort(process.overhead_by_correlation.begin(), process.overhead_by_correlation.end());
     std::sort(process.launch_by_correlation.begin(), process.launch_by_correlation.end());
   }
+}
 
+}  // namespace
+
+Model ModelBuilder::finish() {
+  if (trace_) end_trace({});
+  Model& m = model_;
+  index_hosts(m);
+  merge_gpus(m);
+  index_api_calls(m);
+  join_ops_to_api_calls(m);
+  index_queues(m);
+  index_waits(m);
+  index_process_records(m);
   Model out = std::move(model_);
   model_ = Model{};
   return out;

@@ -23,7 +23,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "analysis/recorder_records.h"
 #include "holdup/version.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::exporting {
 
@@ -182,7 +184,7 @@ class ChromeTrace final : public detail::ProcessWriter {
   // Everything before traceEvents: Kineto's keys, then holdup's (the trace
   // and the recorder's health); no verdict is needed here.
   void header() {
-    const auto problems = report::trace_problems(process_);
+    const auto problems = process_.problems;
     json devices = json::array();
     std::set<uint32_t> ids;
     if (extras_) {
@@ -209,7 +211,7 @@ class ChromeTrace final : public detail::ProcessWriter {
       } else if (auto it = process_.device_gpu.find(id); it != process_.device_gpu.end()) {
         dev.update({{"name", model_.gpus[it->second].name}, {"uuid", model_.gpus[it->second].uuid}});
       }
-      for (const auto& identity : process_.device_identities) {
+      for (const auto& identity : process_.recorder->device_identities) {
         if (identity.ordinal() == id && !identity.pci_bus_id().empty()) dev["pciBusId"] = identity.pci_bus_id();
       }
       devices.push_back(std::move(dev));
@@ -220,7 +222,7 @@ class ChromeTrace final : public detail::ProcessWriter {
     if (rank_.world_size) distributed["world_size"] = rank_.world_size;
     distributed["rank_source"] = rank_.source;
 
-    const auto& h = process_.health;
+    const auto& h = process_.recorder->health;
     json holdup = {
         {"schema", "holdup-chrome/1"},
         {"tool_version", HOLDUP_VERSION},
@@ -429,7 +431,7 @@ class ChromeTrace final : public detail::ProcessWriter {
 
   // An instant at the start of the process saying what the recorder lost.
   void health_marker() {
-    const auto problems = report::trace_problems(process_);
+    const auto problems = process_.problems;
     TimeNs first = std::max(window_.from, model_.origin_ns);
     if (!process_.api_by_start.empty()) {
       first = std::max(first, model_.api_calls[process_.api_by_start.front()].start_ns);
@@ -630,7 +632,7 @@ class ChromeTrace final : public detail::ProcessWriter {
   }
 
   void metadata() {
-    const auto problems = report::trace_problems(process_);
+    const auto problems = process_.problems;
     const std::string labels = fmt::format("rank {}; host {}; recorder health: {}", rank_.rank, process_.hostname,
                                            problems.empty() ? "ok" : fmt::format("{} problem(s)", problems.size()));
     meta("process_name", process_.pid, 0, "name", detail::process_title(model_, p_));

@@ -16,7 +16,7 @@
 
 #include "common.h"
 #include "holdup/analysis_load.h"
-#include "holdup/report_progress.h"
+#include "report/report_progress.h"
 
 namespace holdup::exporting {
 
@@ -244,7 +244,7 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
     const auto copies = detail::copies_of(input, p);
     uint64_t held = 0;
     for (uint32_t c : copies) held += loaded->analysis.copies[c].flagged && !loaded->analysis.copies[c].cold;
-    const auto problems = report::trace_problems(model.processes[p]);
+    const auto problems = model.processes[p].problems;
     out << fmt::format("holdup export: {} (pid {}, rank {}): {} cop{}, {} held; recorder health: {}\n", paths[i],
                        model.processes[p].pid, ranks[i].rank, copies.size(), copies.size() == 1 ? "y" : "ies", held,
                        problems.empty() ? std::string("ok, nothing lost")

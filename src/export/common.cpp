@@ -1,6 +1,7 @@
 // Shared by the exporters: names, record look-ups, scopes, ranks, ids.
 
 #include "common.h"
+#include "holdup/trace.pb.h"
 
 #include <cxxabi.h>
 

@@ -13,8 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "holdup/export.h"
+#include "export/export.h"
 #include "holdup/format.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::exporting::detail {
 

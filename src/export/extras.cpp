@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <tuple>
 
-#include "holdup/export.h"
-#include "holdup/trace_reader.h"
+#include "export/export.h"
+#include "trace/trace_reader.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::exporting {
 
@@ -25,15 +26,14 @@ OpExtra extra_from(analysis::OpKind kind, const Record& r) {
   return e;
 }
 
-ProcessExtras read_one(const std::string& path) {
+}  // namespace
+
+ProcessExtras read_extras(TraceReader& reader) {
   ProcessExtras out;
-  std::string error;
-  auto reader = TraceReader::open(path, &error);
-  if (!reader) return out;
   out.read = true;
   proto::Chunk chunk;
   bool have_header = false;
-  while (reader->next(&chunk)) {
+  while (reader.next(&chunk)) {
     if (chunk.has_header() && !have_header) {
       out.header = chunk.header();
       have_header = true;
@@ -80,6 +80,15 @@ ProcessExtras read_one(const std::string& path) {
   std::sort(out.by_key.begin(), out.by_key.end(),
             [&](uint32_t a, uint32_t b) { return key_of(out.ops[a]) < key_of(out.ops[b]); });
   return out;
+}
+
+namespace {
+
+ProcessExtras read_one(const std::string& path) {
+  std::string error;
+  auto reader = TraceReader::open(path, &error);
+  if (!reader) return {};
+  return read_extras(*reader);
 }
 
 }  // namespace

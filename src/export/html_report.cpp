@@ -148,7 +148,7 @@ class Html {
     card(format_duration(s.held_flagged_ns), "held in all", s.flagged > 0);
     card(std::to_string(s.cold), "cold (not held)");
     uint64_t problems = 0;
-    for (const auto& p : model_.processes) problems += report::trace_problems(p).empty() ? 0 : 1;
+    for (const auto& p : model_.processes) problems += p.problems.empty() ? 0 : 1;
     card(problems ? plural(problems, "trace", "traces") : std::string("ok"),
          problems ? "lost records" : "recorder health", problems > 0);
     out_ += "</div>\n";
@@ -175,7 +175,7 @@ class Html {
             "<th class=\"num\">chunks</th><th>recorder health</th></tr>\n";
     for (uint32_t p = 0; p < model_.processes.size(); ++p) {
       const auto& process = model_.processes[p];
-      const auto problems = report::trace_problems(process);
+      const auto problems = process.problems;
       std::string health = problems.empty() ? "<span class=\"ok\">ok, nothing lost</span>"
                                             : fmt::format("<span class=\"bad\">{}</span><ul class=\"problems\">",
                                                           plural(problems.size(), "problem", "problems"));

@@ -21,7 +21,9 @@
 #include <fmt/format.h>
 
 #include "common.h"
+#include "analysis/recorder_records.h"
 #include "holdup/version.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::exporting {
 
@@ -475,7 +477,7 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
     for (const auto& [id, g] : process_.device_gpu) devices.try_emplace(id, nullptr);
     for (const auto& [id, d] : devices) {
       std::string bus, uuid, name;
-      for (const auto& identity : process_.device_identities) {
+      for (const auto& identity : process_.recorder->device_identities) {
         if (identity.ordinal() == id) {
           bus = identity.pci_bus_id();
           uuid = identity.uuid();
@@ -505,8 +507,8 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
   }
 
   void health() {
-    const auto problems = report::trace_problems(process_);
-    const auto& h = process_.health;
+    const auto problems = process_.problems;
+    const auto& h = process_.recorder->health;
     const auto& in = process_.input;
     Insert row(db_, "HOLDUP_TRACE_HEALTH",
                {"globalPid", "pid", "host", "tracePath", "ok", "problems", "chunks", "bytes", "tornTail", "tornBytes",

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "holdup/report.h"
+#include "report/report.h"
 
 namespace holdup::exporting::svg {
 

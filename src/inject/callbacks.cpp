@@ -14,7 +14,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "signal_flush.h"
-#include "writer.h"
+#include "recorder.h"
 
 namespace holdup::inject {
 namespace {
@@ -93,7 +93,7 @@ class CuptiLayer final : public ActivityControl {
   void set_capture(bool on) override {
     if (!active_) return;
     for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
-      if (!config_.kind_enabled(static_cast<RecordedKind>(i)) || !kind_usable_[i]) continue;
+      if (!config_.kind_enabled(static_cast<ActivityKind>(i)) || !kind_usable_[i]) continue;
       if (on) cuptiActivityEnable(kCuptiKinds[i]);
       else cuptiActivityDisable(kCuptiKinds[i]);
     }
@@ -108,16 +108,16 @@ class CuptiLayer final : public ActivityControl {
   std::vector<std::string> enable_kinds_first_time(Recorder& recorder, bool capture_now) {
     std::vector<std::string> enabled;
     for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
-      auto kind = static_cast<RecordedKind>(i);
+      auto kind = static_cast<ActivityKind>(i);
       if (!config_.kind_enabled(kind)) continue;
       CUptiResult r = cuptiActivityEnable(kCuptiKinds[i]);
       if (r == CUPTI_SUCCESS) {
         if (!capture_now) cuptiActivityDisable(kCuptiKinds[i]);
         kind_usable_[i] = true;
-        enabled.emplace_back(recorded_kind_name(kind));
+        enabled.emplace_back(activity_kind_name(kind));
       } else {
         std::string text = fmt::format("cuptiActivityEnable({}) failed: {}; those records are missing",
-                                       recorded_kind_name(kind), result_text(r));
+                                       activity_kind_name(kind), result_text(r));
         log().warn("{}", text);
         recorder.add_note({NoteItem::kWarning, 0, "kind-unavailable", text});
       }
@@ -287,23 +287,102 @@ bool check(CUptiResult r, const char* what, Recorder& recorder, const char* code
   return false;
 }
 
-int initialize(const Config& config) {
-  uint32_t runtime_version = 0;
-  cuptiGetVersion(&runtime_version);
+// The loaded CUPTI against the one holdup was built with.
+struct CuptiVersion {
+  uint32_t runtime = 0;
   bool layouts_known = true;
-  std::string version_note;
-  if (runtime_version != CUPTI_API_VERSION) {
-    // Same major version: record layouts of this build are assumed to still
-    // match (CUPTI appends new record versions rather than changing old
-    // ones). Otherwise nothing is decoded.
-    layouts_known = runtime_version / 10000 == CUPTI_API_VERSION / 10000;
-    version_note = fmt::format(
-        "the loaded CUPTI has API version {}, holdup was built with {}; {}", runtime_version, CUPTI_API_VERSION,
-        layouts_known ? "records are decoded assuming the same layouts"
-                      : "records are not decoded (counted unknown); rebuild holdup for this CUDA");
-    log().warn("{}", version_note);
-  }
+  std::string note;  // empty when they match
+};
 
+CuptiVersion check_cupti_version() {
+  CuptiVersion v;
+  cuptiGetVersion(&v.runtime);
+  if (v.runtime == CUPTI_API_VERSION) return v;
+  // Same major version: record layouts of this build are assumed to still
+  // match (CUPTI appends new record versions rather than changing old
+  // ones). Otherwise nothing is decoded.
+  v.layouts_known = v.runtime / 10000 == CUPTI_API_VERSION / 10000;
+  v.note = fmt::format("the loaded CUPTI has API version {}, holdup was built with {}; {}", v.runtime,
+                       CUPTI_API_VERSION,
+                       v.layouts_known ? "records are decoded assuming the same layouts"
+                                       : "records are not decoded (counted unknown); rebuild holdup for this CUDA");
+  log().warn("{}", v.note);
+  return v;
+}
+
+// CUPTI refused the subscription: a trace that says why and records nothing.
+void start_without_cupti(const Config& config, CUptiResult sub, ProcessHeaderInfo header) {
+  const bool other = sub == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
+  std::string text =
+      other ? std::string("another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer or a framework "
+                          "profiler) already holds CUPTI; holdup records nothing in this process")
+            : fmt::format("CUPTI could not start ({}); holdup records nothing in this process", result_text(sub));
+  log().warn("{}", text);
+  std::string error;
+  Recorder* recorder = create_process_recorder(config, g_layer, &error);
+  if (recorder == nullptr) return;  // the warning above already says nothing is recorded
+  if (other) recorder->set_other_subscriber();
+  recorder->add_note({NoteItem::kError, 0, other ? "other-subscriber" : "cupti-unavailable", text});
+  recorder->start(std::move(header), false);
+}
+
+// Activity attributes and buffer callbacks: attributes first (CUPTI reads
+// them when the callbacks are registered). False: no buffers will come.
+bool set_up_activity_buffers(const Config& config, Recorder& recorder) {
+  // Thread ids as gettid(), so /proc/self/task/TID/comm names them.
+  check(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM), "cuptiSetThreadIdType(SYSTEM)", recorder,
+        "thread-id-type");
+  // Our buffers come zeroed: CUPTI must not zero them on the app's thread.
+  uint8_t one = 1;
+  size_t one_size = sizeof one;
+  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one),
+        "setting CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER", recorder, "attribute-failed");
+  uint8_t per_thread = config.per_thread_buffers ? 1 : 0;
+  size_t per_thread_size = sizeof per_thread;
+  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread),
+        "setting CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER", recorder, "attribute-failed");
+  const bool registered = check(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed),
+                                "cuptiActivityRegisterCallbacks", recorder, "buffer-callbacks-failed");
+
+  // Optional timestamps: quietly noted when unavailable.
+  if (CUptiResult r = cuptiActivityEnableLatencyTimestamps(config.latency_timestamps ? 1 : 0); r != CUPTI_SUCCESS)
+    recorder.add_note({NoteItem::kInfo, 0, "latency-timestamps-unavailable",
+                       fmt::format("cuptiActivityEnableLatencyTimestamps: {}; kernel queued/submitted are 0",
+                                   result_text(r))});
+  if (CUptiResult r = cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
+      r != CUPTI_SUCCESS)
+    recorder.add_note({NoteItem::kInfo, 0, "event-device-timestamps-unavailable",
+                       fmt::format("cuptiActivityEnableCudaEventDeviceTimestamps: {}", result_text(r))});
+  return registered;
+}
+
+// The callbacks holdup reads on the app's threads: resources (contexts,
+// streams, modules), kernel launches, and the runtime calls in kRuntimeCbids.
+void enable_callbacks(CUpti_SubscriberHandle subscriber, Recorder& recorder) {
+  check(cuptiEnableDomain(1, subscriber, CUPTI_CB_DOMAIN_RESOURCE), "enabling RESOURCE callbacks", recorder,
+        "callbacks-failed");
+  for (CUpti_CallbackId cbid : kLaunchCbids)
+    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid), "enabling a kernel launch callback",
+          recorder, "callbacks-failed");
+  for (CUpti_CallbackId cbid : kRuntimeCbids)
+    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid), "enabling a runtime callback",
+          recorder, "callbacks-failed");
+}
+
+// Final-flush handlers, only on signals still at their default disposition:
+// the app's own handlers are never replaced (signal_flush.h).
+void install_signal_flush(ProcessHeaderInfo& header) {
+  const SignalInstall install = install_final_flush_handlers();
+  for (int signal : install.installed) header.final_flush_signals.push_back(signal_name(signal));
+  std::string left;
+  for (int signal : install.left_to_app) left += (left.empty() ? "" : ", ") + signal_name(signal);
+  if (!left.empty())
+    log().info("no final flush on {}: the app handles or ignores {}", left,
+               install.left_to_app.size() == 1 ? "it" : "them");
+}
+
+int initialize(const Config& config) {
+  const CuptiVersion version = check_cupti_version();
   if (process_recorder() != nullptr && g_layer != nullptr) return 1;  // already initialized here
   if (g_layer != nullptr && g_layer->subscriber != nullptr) {
     // A forked child initializing CUDA: the parent's subscription was
@@ -311,34 +390,24 @@ int initialize(const Config& config) {
     cuptiUnsubscribe(g_layer->subscriber);
   }
   g_layer = new CuptiLayer(config);
-  g_layer->set_runtime_version(runtime_version);
+  g_layer->set_runtime_version(version.runtime);
 
   ProcessHeaderInfo header = collect_process_info(config);
-  header.cupti_api_version = runtime_version;
+  header.cupti_api_version = version.runtime;
   header.cupti_build_api_version = CUPTI_API_VERSION;
 
   // Subscribe first: if another client holds CUPTI, holdup must not touch
   // its attributes or buffer callbacks.
   CUptiResult sub = cuptiSubscribe(&g_layer->subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
-  std::string error;
   if (sub != CUPTI_SUCCESS) {
     g_layer->subscriber = nullptr;
-    const bool other = sub == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
-    std::string text =
-        other ? std::string("another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer or a framework "
-                            "profiler) already holds CUPTI; holdup records nothing in this process")
-              : fmt::format("CUPTI could not start ({}); holdup records nothing in this process", result_text(sub));
-    log().warn("{}", text);
-    Recorder* recorder = create_process_recorder(config, g_layer, &error);
-    if (recorder == nullptr) return 1;  // the warning above already says nothing is recorded
-    if (other) recorder->set_other_subscriber();
-    recorder->add_note({NoteItem::kError, 0, other ? "other-subscriber" : "cupti-unavailable", text});
-    recorder->start(std::move(header), false);
+    start_without_cupti(config, sub, std::move(header));
     return 1;
   }
 
   // The recorder (file, zeroed buffer pool) exists before CUPTI may ask for
   // a buffer; its writer thread starts after everything below.
+  std::string error;
   Recorder* recorder = create_process_recorder(config, g_layer, &error);
   if (recorder == nullptr) {
     log().warn("{}; holdup records nothing in this process", error);
@@ -346,63 +415,18 @@ int initialize(const Config& config) {
     g_layer->subscriber = nullptr;
     return 1;
   }
-  recorder->set_layouts_known(layouts_known);
-  if (!version_note.empty())
-    recorder->add_note({layouts_known ? NoteItem::kWarning : NoteItem::kError, 0, "cupti-version-mismatch",
-                        version_note});
+  recorder->set_layouts_known(version.layouts_known);
+  if (!version.note.empty())
+    recorder->add_note({version.layouts_known ? NoteItem::kWarning : NoteItem::kError, 0, "cupti-version-mismatch",
+                        version.note});
   g_layer->set_active(true);
-
-  // Thread ids as gettid(), so /proc/self/task/TID/comm names them.
-  check(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM), "cuptiSetThreadIdType(SYSTEM)", *recorder,
-        "thread-id-type");
-  // Attributes before registering the buffer callbacks (CUPTI reads them
-  // then). Our buffers come zeroed: CUPTI must not zero them on the app's
-  // thread.
-  uint8_t one = 1;
-  size_t one_size = sizeof one;
-  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one),
-        "setting CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER", *recorder, "attribute-failed");
-  uint8_t per_thread = config.per_thread_buffers ? 1 : 0;
-  size_t per_thread_size = sizeof per_thread;
-  check(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread),
-        "setting CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER", *recorder, "attribute-failed");
-  if (!check(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed),
-             "cuptiActivityRegisterCallbacks", *recorder, "buffer-callbacks-failed"))
-    g_layer->set_active(false);
-
-  // Optional timestamps: quietly noted when unavailable.
-  if (CUptiResult r = cuptiActivityEnableLatencyTimestamps(config.latency_timestamps ? 1 : 0); r != CUPTI_SUCCESS)
-    recorder->add_note({NoteItem::kInfo, 0, "latency-timestamps-unavailable",
-                        fmt::format("cuptiActivityEnableLatencyTimestamps: {}; kernel queued/submitted are 0",
-                                    result_text(r))});
-  if (CUptiResult r = cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
-      r != CUPTI_SUCCESS)
-    recorder->add_note({NoteItem::kInfo, 0, "event-device-timestamps-unavailable",
-                        fmt::format("cuptiActivityEnableCudaEventDeviceTimestamps: {}", result_text(r))});
-
-  check(cuptiEnableDomain(1, g_layer->subscriber, CUPTI_CB_DOMAIN_RESOURCE), "enabling RESOURCE callbacks",
-        *recorder, "callbacks-failed");
-  for (CUpti_CallbackId cbid : kLaunchCbids)
-    check(cuptiEnableCallback(1, g_layer->subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid),
-          "enabling a kernel launch callback", *recorder, "callbacks-failed");
-  for (CUpti_CallbackId cbid : kRuntimeCbids)
-    check(cuptiEnableCallback(1, g_layer->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid),
-          "enabling a runtime callback", *recorder, "callbacks-failed");
+  if (!set_up_activity_buffers(config, *recorder)) g_layer->set_active(false);
+  enable_callbacks(g_layer->subscriber, *recorder);
 
   const bool capture_now = config.start_delay_ms == 0 && !config.profiler_api_range;
-  if (g_layer->config().enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);
+  if (config.enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);
   set_before_stop_hook(disable_callbacks_at_exit);
-  if (config.signal_flush) {
-    // Only signals still at their default disposition: the app's own
-    // handlers are never replaced (signal_flush.h).
-    const SignalInstall install = install_final_flush_handlers();
-    for (int signal : install.installed) header.final_flush_signals.push_back(signal_name(signal));
-    std::string left;
-    for (int signal : install.left_to_app) left += (left.empty() ? "" : ", ") + signal_name(signal);
-    if (!left.empty())
-      log().info("no final flush on {}: the app handles or ignores {}", left,
-                 install.left_to_app.size() == 1 ? "it" : "them");
-  }
+  if (config.signal_flush) install_signal_flush(header);
   recorder->start(std::move(header), capture_now);
   return 1;
 }

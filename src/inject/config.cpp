@@ -11,7 +11,7 @@
 namespace holdup::inject {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<size_t>(RecordedKind::kCount)> kKindNames = {
+constexpr std::array<std::string_view, static_cast<size_t>(ActivityKind::kCount)> kKindNames = {
     "CONCURRENT_KERNEL", "MEMCPY", "MEMCPY2",  "MEMSET",  "RUNTIME", "DRIVER",   "SYNCHRONIZATION",
     "CUDA_EVENT",        "STREAM", "DEVICE",   "CONTEXT", "OVERHEAD", "MARKER", "NAME"};
 
@@ -123,7 +123,7 @@ class Parser {
 
 }  // namespace
 
-std::string_view recorded_kind_name(RecordedKind kind) {
+std::string_view activity_kind_name(ActivityKind kind) {
   auto index = static_cast<size_t>(kind);
   return index < kKindNames.size() ? kKindNames[index] : std::string_view("?");
 }

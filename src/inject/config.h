@@ -18,7 +18,7 @@ enum class LogLevel : uint8_t { kOff, kWarn, kInfo, kDebug };
 
 // The CUPTI activity kinds the recorder can enable, in a fixed order (bit
 // positions of Config::enabled_kinds).
-enum class RecordedKind : uint8_t {
+enum class ActivityKind : uint8_t {
   kConcurrentKernel,
   kMemcpy,
   kMemcpy2,
@@ -37,10 +37,10 @@ enum class RecordedKind : uint8_t {
 };
 
 // CUPTI's name of the kind without the CUPTI_ACTIVITY_KIND_ prefix.
-std::string_view recorded_kind_name(RecordedKind kind);
+std::string_view activity_kind_name(ActivityKind kind);
 
-constexpr uint32_t kind_bit(RecordedKind kind) { return 1u << static_cast<uint32_t>(kind); }
-constexpr uint32_t kAllRecordedKinds = (1u << static_cast<uint32_t>(RecordedKind::kCount)) - 1;
+constexpr uint32_t kind_bit(ActivityKind kind) { return 1u << static_cast<uint32_t>(kind); }
+constexpr uint32_t kAllActivityKinds = (1u << static_cast<uint32_t>(ActivityKind::kCount)) - 1;
 
 struct Config {
   // Directory of the trace file; empty means the current directory.
@@ -55,7 +55,7 @@ struct Config {
   // on, every new app thread makes CUPTI request a buffer on that thread.
   bool per_thread_buffers = false;
   LogLevel log_level = LogLevel::kWarn;
-  uint32_t enabled_kinds = kAllRecordedKinds;
+  uint32_t enabled_kinds = kAllActivityKinds;
   uint64_t start_delay_ms = 0;
   // 0: until the process ends.
   uint64_t duration_ms = 0;
@@ -91,7 +91,7 @@ struct Config {
   // How long that handler waits for the final flush (at most 500 ms).
   uint32_t signal_wait_ms = 500;
 
-  bool kind_enabled(RecordedKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
+  bool kind_enabled(ActivityKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
 };
 
 // Returns the value of an environment variable, or nullptr when unset.

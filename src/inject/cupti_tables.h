@@ -1,5 +1,5 @@
 #pragma once
-// What holdup asks of CUPTI: the activity kind behind each RecordedKind and
+// What holdup asks of CUPTI: the activity kind behind each ActivityKind and
 // the callbacks it enables. Shared with the bare CUPTI floor in bench/, which
 // must make exactly the same requests.
 
@@ -12,8 +12,8 @@
 
 namespace holdup::inject {
 
-// Same order as RecordedKind.
-inline constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(RecordedKind::kCount)> kCuptiKinds = {
+// Same order as ActivityKind.
+inline constexpr std::array<CUpti_ActivityKind, static_cast<size_t>(ActivityKind::kCount)> kCuptiKinds = {
     CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,          CUPTI_ACTIVITY_KIND_MEMCPY2,
     CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,         CUPTI_ACTIVITY_KIND_DRIVER,
     CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_CUDA_EVENT,      CUPTI_ACTIVITY_KIND_STREAM,

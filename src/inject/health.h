@@ -39,9 +39,9 @@ struct Health {
   // Forced flushes made while running (the loss bound), not the final one.
   uint64_t forced_flushes = 0;
   // Records with a zero start or end in a buffer a forced flush returned,
-  // in all and per kind (index: RecordedKind).
+  // in all and per kind (index: ActivityKind).
   uint64_t incomplete_records = 0;
-  std::array<uint64_t, static_cast<size_t>(RecordedKind::kCount)> incomplete_by_kind{};
+  std::array<uint64_t, static_cast<size_t>(ActivityKind::kCount)> incomplete_by_kind{};
   // The signal whose handler asked for the final flush (0: none).
   int final_flush_signal = 0;
   // Buffers whose record walk stopped before their valid bytes ended.

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "writer.h"
+#include "recorder.h"
 
 namespace holdup::inject {
 

@@ -29,7 +29,7 @@ void put_bool(pbf_writer& w, uint32_t field, bool v) {
 // Counts a record with a zero start or end: incomplete when a forced flush
 // returned its buffer (work still in flight), else a missing timestamp.
 // Returns whether the record is incomplete (the caller marks it so).
-bool count_timestamps(DecodeContext& ctx, RecordedKind kind, uint64_t start, uint64_t end) {
+bool count_timestamps(DecodeContext& ctx, ActivityKind kind, uint64_t start, uint64_t end) {
   if (start != 0 && end != 0) return false;
   if (!ctx.forced_buffer) {
     ++ctx.health.zero_timestamp_records;
@@ -74,7 +74,7 @@ void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   put_u32(k, fields::Kernel::cluster_z, r.clusterZ);
   put_u32(k, fields::Kernel::launch_type, r.launchType);
   put_bool(k, fields::Kernel::is_device_launched, r.isDeviceLaunched != 0);
-  put_bool(k, fields::Kernel::incomplete, count_timestamps(ctx, RecordedKind::kConcurrentKernel, r.start, r.end));
+  put_bool(k, fields::Kernel::incomplete, count_timestamps(ctx, ActivityKind::kConcurrentKernel, r.start, r.end));
 }
 
 // Fields MEMCPY and MEMCPY2 records share under the same names.
@@ -103,7 +103,7 @@ void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
   put_u32(m, fields::Memcpy::runtime_correlation_id, r.runtimeCorrelationId);
   put_u64(m, fields::Memcpy::copy_count, r.copyCount);
   put_bool(m, fields::Memcpy::is_device_launched, r.isDeviceLaunched != 0);
-  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, RecordedKind::kMemcpy, r.start, r.end));
+  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, ActivityKind::kMemcpy, r.start, r.end));
 }
 
 void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
@@ -115,7 +115,7 @@ void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
   m.add_uint32(fields::Memcpy::src_context_id, r.srcContextId);
   m.add_uint32(fields::Memcpy::dst_device_id, r.dstDeviceId);
   m.add_uint32(fields::Memcpy::dst_context_id, r.dstContextId);
-  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, RecordedKind::kMemcpy2, r.start, r.end));
+  put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, ActivityKind::kMemcpy2, r.start, r.end));
 }
 
 void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
@@ -135,7 +135,7 @@ void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
   put_u32(m, fields::Memset::graph_id, r.graphId);
   put_u64(m, fields::Memset::graph_node_id, r.graphNodeId);
   put_bool(m, fields::Memset::is_device_launched, r.isDeviceLaunched != 0);
-  put_bool(m, fields::Memset::incomplete, count_timestamps(ctx, RecordedKind::kMemset, r.start, r.end));
+  put_bool(m, fields::Memset::incomplete, count_timestamps(ctx, ActivityKind::kMemset, r.start, r.end));
 }
 
 // Returns false when the record was skipped (the recorder's own call).
@@ -160,7 +160,7 @@ bool decode_api(const CUpti_ActivityAPI& r, bool runtime, DecodeContext& ctx) {
   put_u32(a, fields::ApiCall::return_value, r.returnValue);
   put_u32(a, fields::ApiCall::process_id, r.processId);
   put_bool(a, fields::ApiCall::incomplete,
-           count_timestamps(ctx, runtime ? RecordedKind::kRuntime : RecordedKind::kDriver, r.start, r.end));
+           count_timestamps(ctx, runtime ? ActivityKind::kRuntime : ActivityKind::kDriver, r.start, r.end));
   if (ctx.thread_ids_seen != nullptr) ctx.thread_ids_seen->push_back(r.threadId);
   return true;
 }
@@ -177,7 +177,7 @@ void decode_synchronization(const CUpti_ActivitySynchronization2& r, DecodeConte
   put_u64(s, fields::Synchronization::cuda_event_sync_id, r.cudaEventSyncId);
   put_u32(s, fields::Synchronization::return_value, r.returnValue);
   put_bool(s, fields::Synchronization::incomplete,
-           count_timestamps(ctx, RecordedKind::kSynchronization, r.start, r.end));
+           count_timestamps(ctx, ActivityKind::kSynchronization, r.start, r.end));
 }
 
 void decode_cuda_event(const CUpti_ActivityCudaEvent2& r, DecodeContext& ctx) {
@@ -279,7 +279,7 @@ void decode_overhead(const CUpti_ActivityOverhead3& r, DecodeContext& ctx) {
     put_u32(o, fields::Overhead::channel_id, full->channelID);
     put_u32(o, fields::Overhead::channel_type, full->channelType);
   }
-  put_bool(o, fields::Overhead::incomplete, count_timestamps(ctx, RecordedKind::kOverhead, r.start, r.end));
+  put_bool(o, fields::Overhead::incomplete, count_timestamps(ctx, ActivityKind::kOverhead, r.start, r.end));
 }
 
 void decode_marker(const CUpti_ActivityMarker2& r, DecodeContext& ctx) {

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "lifecycle.h"
-#include "writer.h"
+#include "recorder.h"
 
 namespace holdup::inject {
 namespace {

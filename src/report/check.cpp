@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "holdup/report.h"
+#include "analysis/recorder_records.h"
+#include "report/report.h"
 
 namespace holdup::report {
 
@@ -21,7 +22,7 @@ CheckResult check_limits(const analysis::Analysis& a, const std::vector<uint32_t
     if (v.has_issue && (!worst || v.split.held > worst->split.held)) worst = &v;
   }
   uint64_t dropped = 0;
-  for (const auto& p : model.processes) dropped += p.health.dropped_records();
+  for (const auto& p : model.processes) dropped += p.recorder->health.dropped_records();
 
   if (limits.max_held_us && worst && double(worst->split.held) / 1e3 > *limits.max_held_us) {
     const auto& op = model.ops[worst->op];

@@ -1,6 +1,6 @@
 // Options shared by `holdup report` and `holdup check`.
 
-#include "holdup/report_cli.h"
+#include "report/report_cli.h"
 
 #include <fmt/format.h>
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "holdup/analysis_load.h"
-#include "holdup/report_cli.h"
-#include "holdup/report_progress.h"
+#include "report/report_cli.h"
+#include "report/report_progress.h"
 
 namespace holdup::report {
 

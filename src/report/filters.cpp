@@ -4,7 +4,7 @@
 #include <map>
 #include <unordered_set>
 
-#include "holdup/report.h"
+#include "report/report.h"
 
 namespace holdup::report {
 

@@ -1,6 +1,7 @@
 // The report as JSON, schema "holdup-report/1" (src/report/JSON.md).
 
-#include "holdup/report.h"
+#include "analysis/recorder_records.h"
+#include "report/report.h"
 
 namespace holdup::report {
 
@@ -127,10 +128,10 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                       {"host", p.hostname},
                       {"chunks", p.input.chunks},
                       {"torn_tail", p.input.torn_tail},
-                      {"dropped_records", p.health.dropped_records()},
-                      {"other_subscriber", p.health.other_subscriber()},
+                      {"dropped_records", p.recorder->health.dropped_records()},
+                      {"other_subscriber", p.recorder->health.other_subscriber()},
                       {"scheduling_env", p.scheduling_env},
-                      {"problems", trace_problems(p)}});
+                      {"problems", p.problems}});
   }
   j["traces"] = traces;
   json gpus = json::array();

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "holdup/report_progress.h"
+#include "report/report_progress.h"
 
 namespace holdup::report {
 

@@ -8,7 +8,8 @@
 #include <map>
 #include <tuple>
 
-#include "holdup/report.h"
+#include "analysis/recorder_records.h"
+#include "report/report.h"
 
 namespace holdup::report {
 
@@ -169,7 +170,7 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
   s.by_channel = groups(by_channel);
   s.by_kind = groups(by_kind);
   s.by_cause = groups(by_cause);
-  for (const auto& p : model.processes) s.dropped_records += p.health.dropped_records();
+  for (const auto& p : model.processes) s.dropped_records += p.recorder->health.dropped_records();
   return s;
 }
 

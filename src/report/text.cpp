@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "holdup/report.h"
+#include "report/report.h"
 
 namespace holdup::report {
 
@@ -216,7 +216,7 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
 
   out += "\nTraces\n";
   for (const auto& p : model.processes) {
-    const auto problems = trace_problems(p);
+    const auto problems = p.problems;
     out += fmt::format("  pid {} on {}: {} ({} chunks) - recorder health: {}\n", p.pid,
                        p.hostname.empty() ? "<unknown host>" : p.hostname, p.trace_path, p.input.chunks,
                        problems.empty() ? "ok, nothing lost" : fmt::format("{} problem(s)", problems.size()));

@@ -1,4 +1,4 @@
-#include "holdup/record_kind.h"
+#include "trace/record_kind.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "holdup/record_text.h"
+#include "trace/record_text.h"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // The one reading of a trace's recorder health (recorder_health.h).
 
-#include "holdup/recorder_health.h"
+#include "trace/recorder_health.h"
 
 #include <algorithm>
 
@@ -20,89 +20,115 @@ std::string kind_counts(const proto::RecorderHealth& h) {
 
 }  // namespace
 
-std::vector<std::string> recorder_problems(const HealthFacts& facts) {
-  std::vector<std::string> out;
+std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts) {
+  std::vector<RecorderProblem> out;
   const auto& h = *facts.health;
   const auto& read = *facts.read;
   if (!facts.has_header && read.chunks > 0) {
-    out.push_back("no process header: not the start of a holdup trace (a piece of one?)");
+    out.push_back({"no header", "no process header: not the start of a holdup trace (a piece of one?)"});
   }
   if (read.torn_tail) {
-    out.push_back("the last chunk is torn (" + plural(read.torn_bytes, "byte", "bytes") +
-                  " not decoded): the process ended while the recorder was writing (killed?); "
-                  "everything before byte " + std::to_string(read.bytes) + " was read");
+    out.push_back({"torn tail", "the last chunk is torn (" + plural(read.torn_bytes, "byte", "bytes") +
+                                    " not decoded): the process ended while the recorder was writing (killed?); "
+                                    "everything before byte " +
+                                    std::to_string(read.bytes) + " was read"});
   }
   if (read.sequence_gaps > 0 || h.chunks_failed() > 0) {
-    out.push_back(plural(std::max(read.sequence_gaps, h.chunks_failed()), "chunk", "chunks") +
-                  " missing (the recorder could not write them: disk full, size cap?): their records are lost");
+    out.push_back({"missing chunks " + std::to_string(std::max(read.sequence_gaps, h.chunks_failed())),
+                   plural(std::max(read.sequence_gaps, h.chunks_failed()), "chunk", "chunks") +
+                       " missing (the recorder could not write them: disk full, size cap?): their records are lost"});
   }
-  for (const auto& warning : read.warnings) out.push_back(warning);
+  for (const auto& warning : read.warnings) out.push_back({"read warning", warning});
   if (h.other_subscriber()) {
-    out.push_back("another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer, "
-                  "torch.profiler, ...) held CUPTI: the recorder could not subscribe; run without it");
+    out.push_back({"other subscriber",
+                   "another CUPTI client (Nsight Systems, Nsight Compute, compute-sanitizer, "
+                   "torch.profiler, ...) held CUPTI: the recorder could not subscribe; run without it"});
   }
   if (h.activity_callbacks_lost()) {
-    out.push_back("another CUPTI client took over the activity buffers during the run (e.g. "
-                  "torch.profiler started): records stop there; disable that profiler");
+    out.push_back({"callbacks lost",
+                   "another CUPTI client took over the activity buffers during the run (e.g. "
+                   "torch.profiler started): records stop there; disable that profiler"});
   }
   if (h.dropped_records() > 0) {
     std::string where;
     for (const auto& d : h.dropped()) {
       where += (where.empty() ? " (" : ", ") + std::string("context ") + std::to_string(d.context_id()) +
-               (d.stream_id() ? " stream " + std::to_string(d.stream_id()) : "") + ": " +
-               std::to_string(d.count());
+               (d.stream_id() ? " stream " + std::to_string(d.stream_id()) : "") + ": " + std::to_string(d.count());
     }
     if (!where.empty()) where += ")";
-    out.push_back("CUPTI dropped " + plural(h.dropped_records(), "record", "records") + where +
-                  ": a copy's or kernel's record may be missing; raise the buffer size or flush more often (--flush-ms)");
+    out.push_back(
+        {"dropped " + std::to_string(h.dropped_records()),
+         "CUPTI dropped " + plural(h.dropped_records(), "record", "records") + where +
+             ": a copy's or kernel's record may be missing; raise the buffer size or flush more often (--flush-ms)"});
   }
   if (h.buffers_denied() > 0) {
-    out.push_back(plural(h.buffers_denied(), "activity buffer request", "activity buffer requests") +
-                  " denied (pool empty): CUPTI dropped the records it could not store; flush more often");
+    out.push_back({"buffers denied " + std::to_string(h.buffers_denied()),
+                   plural(h.buffers_denied(), "activity buffer request", "activity buffer requests") +
+                       " denied (pool empty): CUPTI dropped the records it could not store; flush more often"});
   }
   if (h.buffers_requested() > h.buffers_completed() && (read.chunks > 0 || facts.has_header)) {
     const uint32_t bound = facts.max_loss_ms;
-    out.push_back(plural(h.buffers_requested() - h.buffers_completed(), "activity buffer", "activity buffers") +
-                  " never came back from CUPTI by the last chunk: the process may have ended without a "
-                  "final flush (_exit, killed); their records are missing" +
-                  (bound > 0 && !h.final_chunk()
-                       ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
-                             " ms: at most about that much recording time before the end is missing)"
-                       : std::string()));
+    out.push_back({"buffers not returned " + std::to_string(h.buffers_requested() - h.buffers_completed()),
+                   plural(h.buffers_requested() - h.buffers_completed(), "activity buffer", "activity buffers") +
+                       " never came back from CUPTI by the last chunk: the process may have ended without a "
+                       "final flush (_exit, killed); their records are missing" +
+                       (bound > 0 && !h.final_chunk()
+                            ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
+                                  " ms: at most about that much recording time before the end is missing)"
+                            : std::string())});
   }
   if (h.incomplete_records() > 0 || facts.incomplete_gpu_records > 0) {
     const uint64_t n = std::max(h.incomplete_records(), facts.incomplete_gpu_records);
     const std::string kinds = kind_counts(h);
-    out.push_back(plural(n, "record", "records") + " incomplete" + (kinds.empty() ? "" : " (" + kinds + ")") +
-                  ": work in flight when a forced flush or the final flush took its buffer (no start or end); "
-                  "kept in the trace, left out of the analysis");
+    out.push_back({"incomplete " + std::to_string(n),
+                   plural(n, "record", "records") + " incomplete" + (kinds.empty() ? "" : " (" + kinds + ")") +
+                       ": work in flight when a forced flush or the final flush took its buffer (no start or end); "
+                       "kept in the trace, left out of the analysis"});
   }
   if (h.buffers_cut_short() > 0) {
-    out.push_back(plural(h.buffers_cut_short(), "activity buffer", "activity buffers") +
-                  " could not be read to the end (CUPTI reported a record incomplete or invalid): " +
-                  plural(h.unread_bytes(), "byte", "bytes") + " of records after it are lost");
+    out.push_back({"buffers cut short " + std::to_string(h.buffers_cut_short()),
+                   plural(h.buffers_cut_short(), "activity buffer", "activity buffers") +
+                       " could not be read to the end (CUPTI reported a record incomplete or invalid): " +
+                       plural(h.unread_bytes(), "byte", "bytes") + " of records after it are lost"});
   }
   if (h.zero_timestamp_records() > 0) {
-    out.push_back(plural(h.zero_timestamp_records(), "record", "records") +
-                  " with a zero timestamp (CUPTI ran out of device buffers): they are kept but cannot be placed in time");
+    out.push_back(
+        {"zero timestamps " + std::to_string(h.zero_timestamp_records()),
+         plural(h.zero_timestamp_records(), "record", "records") +
+             " with a zero timestamp (CUPTI ran out of device buffers): they are kept but cannot be placed in time"});
   }
   if (h.unknown_records() > 0) {
-    out.push_back(plural(h.unknown_records(), "record", "records") +
-                  " of kinds or layouts this recorder does not decode were skipped (a newer CUPTI?)");
+    out.push_back({"unknown records " + std::to_string(h.unknown_records()),
+                   plural(h.unknown_records(), "record", "records") +
+                       " of kinds or layouts this recorder does not decode were skipped (a newer CUPTI?)"});
   }
   if (h.callback_events_dropped() > 0) {
-    out.push_back(plural(h.callback_events_dropped(), "callback event", "callback events") +
-                  " (launches, module loads) dropped: first-launch evidence may be missing");
+    out.push_back({"callback events dropped " + std::to_string(h.callback_events_dropped()),
+                   plural(h.callback_events_dropped(), "callback event", "callback events") +
+                       " (launches, module loads) dropped: first-launch evidence may be missing"});
   }
   if (h.capture_stopped()) {
-    out.push_back("capture stopped early (size cap or duration): later work is not in the trace");
+    out.push_back({"capture stopped", "capture stopped early (size cap or duration): later work is not in the trace"});
   }
   if (facts.notes) {
     for (const auto& note : *facts.notes) {
-      if (note.severity() >= proto::Note::WARNING) out.push_back("recorder note " + note.code() + ": " + note.message());
+      if (note.severity() >= proto::Note::WARNING)
+        out.push_back({"recorder note " + note.code(), "recorder note " + note.code() + ": " + note.message()});
     }
   }
   return out;
+}
+
+std::vector<std::string> recorder_problems(const HealthFacts& facts) {
+  std::vector<std::string> texts;
+  for (auto& problem : recorder_problem_list(facts)) texts.push_back(std::move(problem.text));
+  return texts;
+}
+
+std::vector<std::string> recorder_problem_tags(const HealthFacts& facts) {
+  std::vector<std::string> tags;
+  for (auto& problem : recorder_problem_list(facts)) tags.push_back(std::move(problem.tag));
+  return tags;
 }
 
 }  // namespace holdup

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "holdup/trace_reader.h"
+#include "trace/trace_reader.h"
 
 namespace holdup {
 namespace {

@@ -1,5 +1,5 @@
-#include "holdup/trace_summary.h"
-#include "holdup/recorder_health.h"
+#include "trace/trace_summary.h"
+#include "trace/recorder_health.h"
 
 #include <algorithm>
 #include <limits>
@@ -50,15 +50,24 @@ uint64_t TraceSummary::activity_records() const {
 }
 
 TraceSummary summarize_trace(const std::string& path) {
-  TraceSummary summary;
-  summary.path = path;
-  auto reader = TraceReader::open(path, &summary.open_error);
-  if (!reader) return summary;
+  std::string open_error;
+  auto reader = TraceReader::open(path, &open_error);
+  if (!reader) {
+    TraceSummary summary;
+    summary.path = path;
+    summary.open_error = std::move(open_error);
+    return summary;
+  }
+  return summarize_trace(*reader);
+}
 
+TraceSummary summarize_trace(TraceReader& reader) {
+  TraceSummary summary;
+  summary.path = reader.path();
   proto::Chunk chunk;
   TimeSpan span;
   TimeSpan gpu;
-  while (reader->next(&chunk)) {
+  while (reader.next(&chunk)) {
     if (chunk.has_header() && !summary.has_header) {
       summary.has_header = true;
       summary.header = chunk.header();
@@ -86,7 +95,7 @@ TraceSummary summarize_trace(const std::string& path) {
     for (const auto& r : chunk.memcpy()) gpu.add(r.start_ns(), r.end_ns());
     for (const auto& r : chunk.memset()) gpu.add(r.start_ns(), r.end_ns());
   }
-  summary.read = reader->status();
+  summary.read = reader.status();
   summary.first_ns = span.first();
   summary.last_ns = span.last();
   summary.gpu_first_ns = gpu.first();
@@ -94,12 +103,9 @@ TraceSummary summarize_trace(const std::string& path) {
   return summary;
 }
 
-std::vector<std::string> trace_warnings(const TraceSummary& s) {
-  std::vector<std::string> out;
-  if (!s.ok()) {
-    out.push_back(s.error());
-    if (s.read.chunks == 0) return out;
-  }
+namespace {
+
+HealthFacts health_facts(const TraceSummary& s) {
   HealthFacts facts;
   facts.read = &s.read;
   facts.health = &s.health;
@@ -107,8 +113,21 @@ std::vector<std::string> trace_warnings(const TraceSummary& s) {
   facts.max_loss_ms = s.header.config().max_loss_ms();
   facts.incomplete_gpu_records = s.incomplete_gpu_records;
   facts.notes = &s.notes;
-  for (auto& problem : recorder_problems(facts)) out.push_back(std::move(problem));
-  if (s.ok() && s.read.chunks > 0 && s.activity_records() == 0) {
+  return facts;
+}
+
+bool no_activity(const TraceSummary& s) { return s.ok() && s.read.chunks > 0 && s.activity_records() == 0; }
+
+}  // namespace
+
+std::vector<std::string> trace_warnings(const TraceSummary& s) {
+  std::vector<std::string> out;
+  if (!s.ok()) {
+    out.push_back(s.error());
+    if (s.read.chunks == 0) return out;
+  }
+  for (auto& problem : recorder_problems(health_facts(s))) out.push_back(std::move(problem));
+  if (no_activity(s)) {
     out.push_back("no activity records: the process may not have used CUDA, or ended before a flush (_exit?)");
   }
   return out;
@@ -116,26 +135,12 @@ std::vector<std::string> trace_warnings(const TraceSummary& s) {
 
 std::vector<std::string> trace_warning_tags(const TraceSummary& s) {
   std::vector<std::string> tags;
-  const auto& h = s.health;
-  if (!s.ok()) tags.push_back("unreadable");
-  if (s.read.torn_tail) tags.push_back("torn tail");
-  if (s.read.sequence_gaps > 0 || h.chunks_failed() > 0) {
-    tags.push_back("missing chunks " + std::to_string(std::max(s.read.sequence_gaps, h.chunks_failed())));
+  if (!s.ok()) {
+    tags.push_back("unreadable");
+    if (s.read.chunks == 0) return tags;
   }
-  if (h.other_subscriber()) tags.push_back("other subscriber");
-  if (h.activity_callbacks_lost()) tags.push_back("callbacks lost");
-  if (h.buffers_denied() > 0) tags.push_back("buffers denied " + std::to_string(h.buffers_denied()));
-  if (h.buffers_requested() > h.buffers_completed() && s.read.chunks > 0) {
-    tags.push_back("buffers not returned " + std::to_string(h.buffers_requested() - h.buffers_completed()));
-  }
-  if (h.zero_timestamp_records() > 0) tags.push_back("zero timestamps " + std::to_string(h.zero_timestamp_records()));
-  if (h.incomplete_records() > 0 || s.incomplete_gpu_records > 0)
-    tags.push_back("incomplete " + std::to_string(std::max(h.incomplete_records(), s.incomplete_gpu_records)));
-  if (h.buffers_cut_short() > 0) tags.push_back("buffers cut short " + std::to_string(h.buffers_cut_short()));
-  if (h.unknown_records() > 0) tags.push_back("unknown records " + std::to_string(h.unknown_records()));
-  if (h.callback_events_dropped() > 0) tags.push_back("callback events dropped " + std::to_string(h.callback_events_dropped()));
-  if (h.capture_stopped()) tags.push_back("capture stopped");
-  if (s.ok() && s.read.chunks > 0 && s.activity_records() == 0) tags.push_back("no activity");
+  for (auto& tag : recorder_problem_tags(health_facts(s))) tags.push_back(std::move(tag));
+  if (no_activity(s)) tags.push_back("no activity");
   return tags;
 }
 

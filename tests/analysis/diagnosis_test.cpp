@@ -9,6 +9,7 @@
 #include "holdup/analysis.h"
 #include "synthetic_trace.h"
 #include "verdict_lookup.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::testing {
 namespace {

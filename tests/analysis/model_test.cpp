@@ -5,6 +5,7 @@
 
 #include "holdup/analysis.h"
 #include "synthetic_trace.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::testing {
 namespace {

@@ -19,10 +19,11 @@
 #include <sqlite3.h>
 
 #include "holdup/analysis_load.h"
-#include "holdup/export.h"
-#include "holdup/trace_summary.h"
-#include "holdup/trace_writer.h"
+#include "export/export.h"
+#include "trace/trace_summary.h"
+#include "trace_builder.h"
 #include "synthetic_trace.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::testing {
 namespace {

@@ -26,7 +26,7 @@ TEST(Config, DefaultsWhenUnset) {
   EXPECT_EQ(c.buffer_count_max, 64u);
   EXPECT_FALSE(c.per_thread_buffers);
   EXPECT_EQ(c.log_level, LogLevel::kWarn);
-  EXPECT_EQ(c.enabled_kinds, kAllRecordedKinds);
+  EXPECT_EQ(c.enabled_kinds, kAllActivityKinds);
   EXPECT_EQ(c.size_cap_bytes, 0u);
   EXPECT_FALSE(c.profiler_api_range);
   EXPECT_TRUE(c.output_dir.empty());
@@ -64,9 +64,9 @@ TEST(Config, ValidValues) {
   EXPECT_EQ(c.buffer_count, 4u);
   EXPECT_TRUE(c.per_thread_buffers);
   EXPECT_EQ(c.log_level, LogLevel::kDebug);
-  EXPECT_TRUE(c.kind_enabled(RecordedKind::kMarker));
-  EXPECT_FALSE(c.kind_enabled(RecordedKind::kName));
-  EXPECT_TRUE(c.kind_enabled(RecordedKind::kConcurrentKernel));
+  EXPECT_TRUE(c.kind_enabled(ActivityKind::kMarker));
+  EXPECT_FALSE(c.kind_enabled(ActivityKind::kName));
+  EXPECT_TRUE(c.kind_enabled(ActivityKind::kConcurrentKernel));
   EXPECT_EQ(c.start_delay_ms, 5u);
   EXPECT_EQ(c.duration_ms, 1000u);
   EXPECT_EQ(c.size_cap_bytes, 2u * 1024 * 1024);
@@ -109,12 +109,12 @@ TEST(Config, EachBadValueGivesOneWarningAndTheDefault) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("HOLDUP_KINDS='-MARKER,-BOGUS' is not a comma list"), std::string::npos);
   EXPECT_NE(warnings[0].find("using default all kinds"), std::string::npos);
-  EXPECT_EQ(config.enabled_kinds, kAllRecordedKinds);  // whole value rejected
+  EXPECT_EQ(config.enabled_kinds, kAllActivityKinds);  // whole value rejected
 }
 
 TEST(Config, KindNames) {
-  EXPECT_EQ(recorded_kind_name(RecordedKind::kConcurrentKernel), "CONCURRENT_KERNEL");
-  EXPECT_EQ(recorded_kind_name(RecordedKind::kName), "NAME");
+  EXPECT_EQ(activity_kind_name(ActivityKind::kConcurrentKernel), "CONCURRENT_KERNEL");
+  EXPECT_EQ(activity_kind_name(ActivityKind::kName), "NAME");
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "synthetic_records.h"
-#include "writer.h"
+#include "recorder.h"
 
 namespace holdup::inject::testing {
 

@@ -11,8 +11,9 @@
 
 #include "fake_cupti.h"
 #include "raw_dump.h"
+#include "raw_replay.h"
 #include "trace_test_util.h"
-#include "trace_writer.h"
+#include "chunk_encoder.h"
 
 namespace holdup::inject {
 namespace {
@@ -20,10 +21,10 @@ namespace {
 using namespace holdup::inject::testing;
 namespace pb = holdup::proto;
 
-// One buffer through a TraceWriter; the file read back.
+// One buffer through a ChunkEncoder; the file read back.
 pb::TraceFile write_one(SyntheticBuffer& buffer, bool forced, size_t valid_bytes = 0) {
   const std::string dir = make_temp_dir();
-  TraceWriter writer(nullptr);
+  ChunkEncoder writer(nullptr);
   std::string error;
   EXPECT_TRUE(writer.create(dir, &error)) << error;
   writer.write_header(ProcessHeaderInfo{});

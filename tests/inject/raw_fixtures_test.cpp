@@ -23,7 +23,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "raw_dump.h"
+#include "raw_replay.h"
 #include "trace_test_util.h"
 
 namespace holdup::inject {

@@ -7,9 +7,10 @@
 #include <gtest/gtest.h>
 
 #include "raw_dump.h"
+#include "raw_replay.h"
 #include "synthetic_records.h"
 #include "trace_test_util.h"
-#include "trace_writer.h"
+#include "chunk_encoder.h"
 
 namespace holdup::inject {
 namespace {
@@ -253,9 +254,9 @@ TEST(Replay, RejectsGarbage) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(TraceWriterTest, SizeCapStopsRecordingWithANote) {
+TEST(ChunkEncoderTest, SizeCapStopsRecordingWithANote) {
   std::string dir = make_temp_dir();
-  TraceWriter writer(nullptr);
+  ChunkEncoder writer(nullptr);
   std::string error;
   ASSERT_TRUE(writer.create(dir, &error)) << error;
   writer.set_size_cap(2000);
@@ -280,9 +281,9 @@ TEST(TraceWriterTest, SizeCapStopsRecordingWithANote) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(TraceWriterTest, LargeBufferSplitsIntoBoundedChunks) {
+TEST(ChunkEncoderTest, LargeBufferSplitsIntoBoundedChunks) {
   std::string dir = make_temp_dir();
-  TraceWriter writer(nullptr);
+  ChunkEncoder writer(nullptr);
   std::string error;
   ASSERT_TRUE(writer.create(dir, &error)) << error;
   writer.write_header(ProcessHeaderInfo{});
@@ -295,7 +296,7 @@ TEST(TraceWriterTest, LargeBufferSplitsIntoBoundedChunks) {
   ASSERT_GE(trace.chunk_size(), 4);
   uint64_t kernels = 0;
   for (const auto& c : trace.chunk()) {
-    EXPECT_LT(c.ByteSizeLong(), TraceWriter::kChunkSoftLimit + 64 * 1024);
+    EXPECT_LT(c.ByteSizeLong(), ChunkEncoder::kChunkSoftLimit + 64 * 1024);
     kernels += c.kernel_size();
   }
   EXPECT_EQ(kernels, 30000u);
@@ -303,10 +304,10 @@ TEST(TraceWriterTest, LargeBufferSplitsIntoBoundedChunks) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(TraceWriterTest, FileNamesNeverCollide) {
+TEST(ChunkEncoderTest, FileNamesNeverCollide) {
   std::string dir = make_temp_dir();
   std::string error;
-  TraceWriter a(nullptr), b(nullptr);
+  ChunkEncoder a(nullptr), b(nullptr);
   ASSERT_TRUE(a.create(dir, &error));
   ASSERT_TRUE(b.create(dir, &error));
   EXPECT_NE(a.path(), b.path());

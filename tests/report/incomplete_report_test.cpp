@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "holdup/report.h"
+#include "report/report.h"
 #include "synthetic_trace.h"
 
 namespace holdup::testing {
@@ -34,7 +34,7 @@ SyntheticTrace base() {
 TEST(ReportHealth, CompleteTraceHasNoProblem) {
   auto t = base();
   auto model = build_model({{t.chunk()}});
-  EXPECT_TRUE(report::trace_problems(model.processes[0]).empty()) << all(report::trace_problems(model.processes[0]));
+  EXPECT_TRUE(model.processes[0].problems.empty()) << all(model.processes[0].problems);
 }
 
 TEST(ReportHealth, IncompleteRecordsAreCountedAndSaidToBeLeftOut) {
@@ -51,7 +51,7 @@ TEST(ReportHealth, IncompleteRecordsAreCountedAndSaidToBeLeftOut) {
   kind->set_kind("RUNTIME");
   kind->set_count(2);
   auto model = build_model({{t.chunk()}});
-  const auto problems = report::trace_problems(model.processes[0]);
+  const auto problems = model.processes[0].problems;
   EXPECT_TRUE(has(problems, "3 records incomplete (1 CONCURRENT_KERNEL, 2 RUNTIME)")) << all(problems);
   EXPECT_TRUE(has(problems, "left out of the analysis")) << all(problems);
 }
@@ -61,7 +61,7 @@ TEST(ReportHealth, ATraceWithoutAFinalFlushSaysSo) {
   t.chunk().mutable_health()->set_final_chunk(false);
   t.chunk().mutable_health()->set_buffers_requested(3);
   auto model = build_model({{t.chunk()}});
-  const auto problems = report::trace_problems(model.processes[0]);
+  const auto problems = model.processes[0].problems;
   EXPECT_TRUE(has(problems, "1 activity buffer never came back from CUPTI by the last chunk"))
       << all(problems);
 }
@@ -70,7 +70,7 @@ TEST(ReportHealth, AFinalFlushAtASignalIsNoProblem) {
   auto t = base();
   t.chunk().mutable_health()->set_final_flush_signal(15);
   auto model = build_model({{t.chunk()}});
-  EXPECT_TRUE(report::trace_problems(model.processes[0]).empty()) << all(report::trace_problems(model.processes[0]));
+  EXPECT_TRUE(model.processes[0].problems.empty()) << all(model.processes[0].problems);
 }
 
 }  // namespace

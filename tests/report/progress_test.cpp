@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "holdup/report_progress.h"
+#include "report/report_progress.h"
 
 namespace holdup::testing {
 namespace {

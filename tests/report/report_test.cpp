@@ -8,10 +8,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "holdup/report.h"
-#include "holdup/report_cli.h"
+#include "report/report.h"
+#include "report/report_cli.h"
 #include "synthetic_trace.h"
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
 #include "holdup_process.h"
 #include "sample_trace.h"
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
 #include "holdup_process.h"
 #include "sample_trace.h"
 

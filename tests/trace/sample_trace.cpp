@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
 
 namespace holdup::testing {
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "holdup/trace_reader.h"
-#include "holdup/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace_builder.h"
 #include "sample_trace.h"
 
 namespace holdup {
@@ -51,7 +51,7 @@ class TraceReaderTest : public ::testing::Test {
 TEST_F(TraceReaderTest, RoundTripKeepsEveryField) {
   auto written = sample_chunks();
   std::string error;
-  auto writer = TraceWriter::create(file("a.trace"), &error);
+  auto writer = TraceBuilder::create(file("a.trace"), &error);
   ASSERT_TRUE(writer) << error;
   for (const auto& c : written) ASSERT_TRUE(writer->append(c)) << writer->error();
   ASSERT_TRUE(writer->close()) << writer->error();
@@ -222,7 +222,7 @@ TEST_F(TraceReaderTest, MissingFileFailsAtOpenNamingIt) {
 
 TEST_F(TraceReaderTest, WriterReportsUnwritableFolder) {
   std::string error;
-  EXPECT_FALSE(TraceWriter::create(file("no/such/dir/x.trace"), &error));
+  EXPECT_FALSE(TraceBuilder::create(file("no/such/dir/x.trace"), &error));
   EXPECT_NE(error.find("no/such/dir/x.trace"), std::string::npos) << error;
 }
 

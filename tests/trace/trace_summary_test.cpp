@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "holdup/trace_summary.h"
-#include "holdup/trace_writer.h"
+#include "trace/trace_summary.h"
+#include "trace_builder.h"
 #include "sample_trace.h"
 
 namespace holdup {

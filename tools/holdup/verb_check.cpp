@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-#include "holdup/report_cli.h"
+#include "report/report_cli.h"
 #include "verb.h"
 
 namespace holdup::cli {

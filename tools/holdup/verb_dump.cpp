@@ -16,10 +16,11 @@
 
 #include <fmt/format.h>
 
-#include "holdup/record_text.h"
-#include "holdup/trace_reader.h"
-#include "holdup/trace_summary.h"
+#include "trace/record_text.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_summary.h"
 #include "verb.h"
+#include "holdup/trace.pb.h"
 
 namespace holdup::cli {
 namespace {

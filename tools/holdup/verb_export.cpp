@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "holdup/export.h"
+#include "export/export.h"
 #include "verb.h"
 
 namespace holdup::cli {

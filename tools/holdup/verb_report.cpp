@@ -5,8 +5,8 @@
 
 #include <unistd.h>
 
-#include "holdup/export.h"
-#include "holdup/report_cli.h"
+#include "export/export.h"
+#include "report/report_cli.h"
 #include "verb.h"
 
 namespace holdup::cli {

@@ -9,13 +9,10 @@
 
 #include <dlfcn.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,21 +22,17 @@
 
 #include <fmt/format.h>
 
-#include "holdup/run_paths.h"
-#include "holdup/trace_summary.h"
+#include "run_child.h"
+#include "run_library.h"
+#include "trace/trace_summary.h"
 #include "verb.h"
 
-extern char** environ;
 
 namespace holdup::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kExitHoldupFailed = 125;
-constexpr int kExitCannotExecute = 126;
-constexpr int kExitNotFound = 127;
-constexpr const char* kLibraryName = "libholdup.so";
 
 struct RunOptions {
   std::string output_dir;
@@ -51,59 +44,6 @@ struct RunOptions {
   bool no_summary = false;
   std::vector<std::string> command;
 };
-
-// ---------------------------------------------------------------------------
-// Finding libholdup.so
-
-fs::path executable_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
-}
-
-// Where to look, in order: beside the executable, the install tree relative
-// to it (bin/../lib), the build tree relative to it (tools/holdup/../../
-// src/inject), the configured libdir, the build tree this binary came from.
-std::vector<fs::path> library_candidates() {
-  std::vector<fs::path> candidates;
-  fs::path dir = executable_dir();
-  if (!dir.empty()) {
-    candidates.push_back(dir / kLibraryName);
-    candidates.push_back(dir / ".." / HOLDUP_INSTALL_LIBDIR_RELATIVE / kLibraryName);
-    candidates.push_back(dir / ".." / "lib" / kLibraryName);
-    candidates.push_back(dir / ".." / "src" / "inject" / kLibraryName);
-    candidates.push_back(dir / ".." / ".." / "src" / "inject" / kLibraryName);
-  }
-  candidates.push_back(fs::path(HOLDUP_INSTALL_LIBDIR_ABSOLUTE) / kLibraryName);
-  candidates.push_back(fs::path(HOLDUP_BUILD_TREE_INJECT_DIR) / kLibraryName);
-  return candidates;
-}
-
-// The absolute path of the recorder library, or nullopt with *error set.
-std::optional<fs::path> find_recorder_library(std::string* error) {
-  std::error_code ec;
-  if (const char* forced = std::getenv("HOLDUP_LIB"); forced && *forced) {
-    fs::path path = fs::absolute(forced, ec);
-    if (ec || !fs::is_regular_file(path, ec)) {
-      *error = fmt::format("HOLDUP_LIB={} is not a file. Point it at libholdup.so, or unset it to use the installed one",
-                           forced);
-      return std::nullopt;
-    }
-    return path.lexically_normal();
-  }
-  std::string looked;
-  std::vector<fs::path> seen;
-  for (const auto& candidate : library_candidates()) {
-    fs::path normal = candidate.lexically_normal();
-    if (std::find(seen.begin(), seen.end(), normal) != seen.end()) continue;
-    seen.push_back(normal);
-    if (fs::is_regular_file(normal, ec)) return fs::weakly_canonical(normal, ec);
-    looked += "\n  " + normal.string();
-  }
-  *error = "cannot find " + std::string(kLibraryName) + "; looked in:" + looked +
-           "\nBuild it (src/inject) or install holdup, or set HOLDUP_LIB to its path";
-  return std::nullopt;
-}
 
 // ---------------------------------------------------------------------------
 // Environment for the child
@@ -157,110 +97,6 @@ bool prepare_environment(const RunOptions& options, const fs::path& library, con
     }
   }
   return true;
-}
-
-// ---------------------------------------------------------------------------
-// Running the child, forwarding signals
-
-constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-std::atomic<pid_t> g_child{0};
-static_assert(std::atomic<pid_t>::is_always_lock_free);
-
-void forward_signal(int signal, siginfo_t* info, void*) {
-  // A terminal's ^C, ^\ and hangup already reach the child (same process
-  // group) and arrive with si_code SI_KERNEL: forwarding those would deliver
-  // them twice.
-  if (info && info->si_code == SI_KERNEL) return;
-  pid_t child = g_child.load();
-  if (child > 0) ::kill(child, signal);
-}
-
-// A signal holdup was started with ignored (nohup, a background job of a
-// non-interactive shell) is left ignored, not forwarded: the command then
-// inherits SIG_IGN as it would without holdup (a handled signal is reset to
-// the default in the command).
-class SignalForwarding {
- public:
-  SignalForwarding() {
-    struct sigaction action {};
-    action.sa_sigaction = forward_signal;
-    action.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < std::size(kForwardedSignals); ++i) {
-      ::sigaction(kForwardedSignals[i], nullptr, &previous_[i]);
-      if ((previous_[i].sa_flags & SA_SIGINFO) == 0 && previous_[i].sa_handler == SIG_IGN) continue;
-      installed_[i] = ::sigaction(kForwardedSignals[i], &action, nullptr) == 0;
-    }
-  }
-  ~SignalForwarding() {
-    for (size_t i = 0; i < std::size(kForwardedSignals); ++i)
-      if (installed_[i]) ::sigaction(kForwardedSignals[i], &previous_[i], nullptr);
-  }
-  SignalForwarding(const SignalForwarding&) = delete;
-  SignalForwarding& operator=(const SignalForwarding&) = delete;
-
- private:
-  struct sigaction previous_[std::size(kForwardedSignals)] {};
-  bool installed_[std::size(kForwardedSignals)] = {};
-};
-
-// Spawns the command (PATH search), waits, and returns its exit status as a
-// shell would.
-int spawn_and_wait(const std::vector<std::string>& command) {
-  std::vector<char*> argv;
-  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-
-  // Block the forwarded signals until the child's pid is known, and give
-  // the child the mask and dispositions holdup itself started with.
-  sigset_t forwarded, original;
-  sigemptyset(&forwarded);
-  for (int signal : kForwardedSignals) sigaddset(&forwarded, signal);
-  ::pthread_sigmask(SIG_BLOCK, &forwarded, &original);
-  SignalForwarding forwarding;
-
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setsigmask(&attributes, &original);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  pid_t child = 0;
-  int spawn_error = ::posix_spawnp(&child, argv[0], nullptr, &attributes, argv.data(), environ);
-  posix_spawnattr_destroy(&attributes);
-  if (spawn_error == 0) g_child.store(child);
-  ::pthread_sigmask(SIG_SETMASK, &original, nullptr);
-
-  if (spawn_error != 0) {
-    if (spawn_error == ENOENT) {
-      std::cerr << "holdup run: " << command[0] << ": command not found"
-                << (command[0].find('/') == std::string::npos ? " (searched PATH)" : "") << "\n";
-      return kExitNotFound;
-    }
-    std::cerr << "holdup run: " << command[0] << ": cannot execute: " << std::strerror(spawn_error) << "\n";
-    return kExitCannotExecute;
-  }
-
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) {
-      std::cerr << "holdup run: waiting for " << command[0] << " failed: " << std::strerror(errno) << "\n";
-      g_child.store(0);
-      return kExitHoldupFailed;
-    }
-  }
-  g_child.store(0);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) {
-    // Kept as a shell reports it (128+N), and said: the traces listed next
-    // end where the signal ended the command.
-    const int signal = WTERMSIG(status);
-    const char* abbrev = ::sigabbrev_np(signal);
-    std::cerr << "holdup run: " << command[0] << " ended by signal " << signal
-              << (abbrev ? fmt::format(" (SIG{})", abbrev) : std::string()) << (WCOREDUMP(status) ? ", core dumped" : "")
-              << "; exit status " << 128 + signal << "\n";
-    return 128 + signal;
-  }
-  return kExitHoldupFailed;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 #pragma once
-// Writing holdup trace files with full protobuf: synthetic traces for tests,
-// and filtered copies of real ones. Same framing as the recorder's
+// The trace builder: writes holdup trace files with full protobuf, for the
+// tests' synthetic traces and the bench generator (not installed, never in
+// libholdup.so, which writes with protozero). Same framing as the recorder's
 // (`0x0a <varint length> <Chunk>` per chunk, see proto/holdup/trace.proto),
 // so TraceReader reads what this writes.
 //
 //   std::string error;
-//   auto writer = holdup::TraceWriter::create("x.trace", &error);
-//   if (!writer) { /* error names the file */ }
-//   writer->append(chunk);  // chunk 0 carries the header; sequence is yours
-//   if (!writer->close()) { /* writer->error() */ }
+//   auto builder = holdup::TraceBuilder::create("x.trace", &error);
+//   if (!builder) { /* error names the file */ }
+//   builder->append(chunk);  // chunk 0 carries the header; sequence is yours
+//   if (!builder->close()) { /* builder->error() */ }
 
 #include <cstdint>
 #include <cstdio>
@@ -21,16 +22,16 @@
 
 namespace holdup {
 
-class TraceWriter {
+class TraceBuilder {
  public:
   // Creates (or truncates) `path`. On failure returns nullptr and sets *error
   // to a message naming the file.
-  static std::unique_ptr<TraceWriter> create(const std::string& path, std::string* error);
+  static std::unique_ptr<TraceBuilder> create(const std::string& path, std::string* error);
 
   // Closes the file if close() was not called (errors are then lost).
-  ~TraceWriter();
-  TraceWriter(const TraceWriter&) = delete;
-  TraceWriter& operator=(const TraceWriter&) = delete;
+  ~TraceBuilder();
+  TraceBuilder(const TraceBuilder&) = delete;
+  TraceBuilder& operator=(const TraceBuilder&) = delete;
 
   // Appends one framed chunk, written as given (sequence and header
   // included). False on an I/O error: see error().
@@ -46,7 +47,7 @@ class TraceWriter {
   uint64_t bytes_written() const { return bytes_written_; }
 
  private:
-  TraceWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  TraceBuilder(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
   bool write(const void* data, size_t size);
 
   std::string path_;

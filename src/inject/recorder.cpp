@@ -1,4 +1,4 @@
-#include "writer.h"
+#include "recorder.h"
 
 #include <cupti_activity.h>
 #include <linux/futex.h>
@@ -239,31 +239,8 @@ void Recorder::run(ProcessHeaderInfo header) {
     const bool periodic = final_round || clock_ns(CLOCK_MONOTONIC) >= next_periodic_ns;
     if (periodic) {
       next_periodic_ns = clock_ns(CLOCK_MONOTONIC) + period_ns;
-      if (final_round) {
-        // Teardown: stop producing, then collect everything, incomplete
-        // records included. At a signal, only the flush: the process ends
-        // right after it, and every CUPTI call here may wait for a lock the
-        // interrupted thread holds (the handler's wait is bounded, but a
-        // flush that never starts keeps nothing).
-        if (signal != 0) {
-          trace_.health().final_flush_signal = signal;
-        } else if (control_ != nullptr && capture_active_) {
-          control_->set_capture(false);
-        }
-        capture_active_ = false;
-        flush_forced();
-      } else if (control_ != nullptr) {
-        // Also while paused (profiler API range): the last records of a
-        // range still need collecting.
-        const FlushState state = flush_state();
-        if (decide_flush(policy, state) == FlushKind::kForced) {
-          ++trace_.health().forced_flushes;
-          last_forced_ms_ = state.now_ms;
-          flush_forced();
-        } else {
-          control_->flush(false);
-        }
-      }
+      if (final_round) final_flush(signal);
+      else periodic_flush(policy);
     }
     if (drain_completed() > 0) last_buffer_back_ms_ = monotonic_ms();
     if (periodic) periodic_work(monotonic_ms(), final_round);
@@ -275,6 +252,36 @@ void Recorder::run(ProcessHeaderInfo header) {
     }
   }
   trace_.finish();
+}
+
+// Teardown: stop producing, then collect everything, incomplete records
+// included. At a signal, only the flush: the process ends right after it,
+// and every CUPTI call here may wait for a lock the interrupted thread holds
+// (the handler's wait is bounded, but a flush that never starts keeps
+// nothing).
+void Recorder::final_flush(int signal) {
+  if (signal != 0) {
+    trace_.health().final_flush_signal = signal;
+  } else if (control_ != nullptr && capture_active_) {
+    control_->set_capture(false);
+  }
+  capture_active_ = false;
+  flush_forced();
+}
+
+// A tick: a forced flush when the loss bound calls for one (flush_policy.h),
+// else a plain one. Also while paused (profiler API range): the last records
+// of a range still need collecting.
+void Recorder::periodic_flush(const FlushPolicy& policy) {
+  if (control_ == nullptr) return;
+  const FlushState state = flush_state();
+  if (decide_flush(policy, state) == FlushKind::kForced) {
+    ++trace_.health().forced_flushes;
+    last_forced_ms_ = state.now_ms;
+    flush_forced();
+  } else {
+    control_->flush(false);
+  }
 }
 
 FlushState Recorder::flush_state() {
@@ -317,65 +324,10 @@ size_t Recorder::drain_completed() {
 }
 
 void Recorder::drain_events() {
-  ChunkBuilder& chunk = trace_.periodic();
   CallbackEvent e;
   while (ring_.try_pop(&e)) {
-    using T = CallbackEvent::Type;
-    switch (e.type) {
-      case T::kLaunch: {
-        protozero::pbf_writer l(chunk.writer(), fields::Chunk::launch);
-        l.add_uint32(fields::Launch::correlation_id, e.correlation_id);
-        l.add_uint32(fields::Launch::thread_id, e.thread_id);
-        l.add_uint32(fields::Launch::context_id, e.context_id);
-        l.add_uint64(fields::Launch::function_handle, e.handle);
-        if (e.first_launch == CallbackEvent::FirstLaunch::kYes) l.add_bool(fields::Launch::first_launch, true);
-        l.add_uint64(fields::Launch::api_enter_ns, e.time_ns);
-        l.add_uint32(fields::Launch::cbid, e.cbid);
-        if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown)
-          l.add_bool(fields::Launch::first_launch_unknown, true);
-        takeover_.on_launches(1);
-        break;
-      }
-      case T::kModuleLoaded:
-      case T::kModuleUnloadStarting:
-      case T::kContextCreated:
-      case T::kContextDestroyStarting:
-      case T::kStreamCreated:
-      case T::kStreamDestroyStarting: {
-        namespace kinds = fields::ModuleEvent::Kind;
-        int32_t kind = kinds::KIND_UNSPECIFIED;
-        switch (e.type) {
-          case T::kModuleLoaded: kind = kinds::LOADED; break;
-          case T::kModuleUnloadStarting: kind = kinds::UNLOAD_STARTING; break;
-          case T::kContextCreated: kind = kinds::CONTEXT_CREATED; break;
-          case T::kContextDestroyStarting: kind = kinds::CONTEXT_DESTROY_STARTING; break;
-          case T::kStreamCreated: kind = kinds::STREAM_CREATED; break;
-          default: kind = kinds::STREAM_DESTROY_STARTING; break;
-        }
-        protozero::pbf_writer m(chunk.writer(), fields::Chunk::module);
-        m.add_enum(fields::ModuleEvent::kind, kind);
-        m.add_uint64(fields::ModuleEvent::time_ns, e.time_ns);
-        m.add_uint32(fields::ModuleEvent::thread_id, e.thread_id);
-        m.add_uint32(fields::ModuleEvent::context_id, e.context_id);
-        if (e.object_id) m.add_uint32(fields::ModuleEvent::object_id, e.object_id);
-        if (e.size_bytes) m.add_uint64(fields::ModuleEvent::size_bytes, e.size_bytes);
-        break;
-      }
-      case T::kDeviceReset:
-        trace_.add_note({NoteItem::kInfo, e.time_ns, "device-reset",
-                         fmt::format("cudaDeviceReset called on thread {}; activity flushed before it",
-                                     e.thread_id)});
-        break;
-      case T::kProfilerStart:
-        trace_.add_note({NoteItem::kInfo, e.time_ns, "profiler-start",
-                         fmt::format("cudaProfilerStart on thread {}: recording", e.thread_id)});
-        break;
-      case T::kProfilerStop:
-        trace_.add_note({NoteItem::kInfo, e.time_ns, "profiler-stop",
-                         fmt::format("cudaProfilerStop on thread {}: recording paused", e.thread_id)});
-        break;
-    }
-    chunk.count_record();
+    if (e.type == CallbackEvent::Type::kLaunch) takeover_.on_launches(1);
+    trace_.add_callback_event(e);
   }
 }
 
@@ -401,6 +353,51 @@ void Recorder::capture_control(uint64_t now_ms) {
   }
 }
 
+// CUPTI's dropped-record counts per context, added to the health.
+void Recorder::collect_dropped_records() {
+  if (control_ == nullptr) return;
+  std::vector<DroppedCount> dropped;
+  control_->dropped_records(&dropped);
+  Health& h = trace_.health();
+  for (const DroppedCount& d : dropped) {
+    if (d.count == 0) continue;
+    h.dropped_records += d.count;
+    bool merged = false;
+    for (DroppedCount& existing : h.dropped) {
+      if (existing.context_id == d.context_id && existing.stream_id == d.stream_id) {
+        existing.count += d.count;
+        merged = true;
+      }
+    }
+    if (!merged) h.dropped.push_back(d);
+  }
+}
+
+// One sample of CUPTI's clock against the system clocks (aligning traces).
+void Recorder::write_clock_sample() {
+  protozero::pbf_writer c(trace_.periodic().writer(), fields::Chunk::clock);
+  c.add_uint64(fields::ClockSample::cupti_ns, timestamp_ns());
+  c.add_uint64(fields::ClockSample::realtime_ns, clock_ns(CLOCK_REALTIME));
+  c.add_uint64(fields::ClockSample::monotonic_ns, clock_ns(CLOCK_MONOTONIC));
+}
+
+// More launches than the buffers CUPTI holds could store, and none back:
+// another client took the activity buffer callbacks.
+void Recorder::check_takeover() {
+  Health& h = trace_.health();
+  const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
+  const uint64_t outstanding = requested > h.buffers_completed ? requested - h.buffers_completed : 0;
+  if (!capture_active_ || !takeover_.check(outstanding)) return;
+  h.activity_callbacks_lost = true;
+  const std::string text = fmt::format(
+      "another CUPTI client took over the activity buffers: {} kernel launches since CUPTI last returned "
+      "a buffer to holdup, more than the {} buffers it holds could store; records after this point are "
+      "missing (a framework profiler such as torch.profiler started inside the app?)",
+      takeover_.launches_since_completed(), outstanding);
+  log().warn("{}", text);
+  trace_.add_note({NoteItem::kWarning, timestamp_ns(), "activity-callbacks-lost", text});
+}
+
 void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
   drain_events();
   {
@@ -408,45 +405,10 @@ void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
     for (auto& n : early_notes_) trace_.add_note(std::move(n));
     early_notes_.clear();
   }
-  if (control_ != nullptr) {
-    std::vector<DroppedCount> dropped;
-    control_->dropped_records(&dropped);
-    Health& h = trace_.health();
-    for (const DroppedCount& d : dropped) {
-      if (d.count == 0) continue;
-      h.dropped_records += d.count;
-      bool merged = false;
-      for (DroppedCount& existing : h.dropped) {
-        if (existing.context_id == d.context_id && existing.stream_id == d.stream_id) {
-          existing.count += d.count;
-          merged = true;
-        }
-      }
-      if (!merged) h.dropped.push_back(d);
-    }
-  }
-  {
-    protozero::pbf_writer c(trace_.periodic().writer(), fields::Chunk::clock);
-    c.add_uint64(fields::ClockSample::cupti_ns, timestamp_ns());
-    c.add_uint64(fields::ClockSample::realtime_ns, clock_ns(CLOCK_REALTIME));
-    c.add_uint64(fields::ClockSample::monotonic_ns, clock_ns(CLOCK_MONOTONIC));
-  }
+  collect_dropped_records();
+  write_clock_sample();
   capture_control(now_ms);
-  {
-    Health& h = trace_.health();
-    const uint64_t requested = counters_.buffers_requested.load(std::memory_order_relaxed);
-    const uint64_t outstanding = requested > h.buffers_completed ? requested - h.buffers_completed : 0;
-    if (capture_active_ && takeover_.check(outstanding)) {
-      h.activity_callbacks_lost = true;
-      const std::string text = fmt::format(
-          "another CUPTI client took over the activity buffers: {} kernel launches since CUPTI last returned "
-          "a buffer to holdup, more than the {} buffers it holds could store; records after this point are "
-          "missing (a framework profiler such as torch.profiler started inside the app?)",
-          takeover_.launches_since_completed(), outstanding);
-      log().warn("{}", text);
-      trace_.add_note({NoteItem::kWarning, timestamp_ns(), "activity-callbacks-lost", text});
-    }
-  }
+  check_takeover();
   pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
   // The last round's events and clock go into the final chunk (finish()).
   if (!final_round) trace_.write_periodic();

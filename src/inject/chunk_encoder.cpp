@@ -1,4 +1,4 @@
-#include "trace_writer.h"
+#include "chunk_encoder.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,14 +29,14 @@ void ThreadNamer::name_new_threads(const std::vector<uint32_t>& thread_ids, Chun
   }
 }
 
-TraceWriter::TraceWriter(const SharedCounters* shared)
+ChunkEncoder::ChunkEncoder(const SharedCounters* shared)
     : shared_(shared), current_(interner_), periodic_(interner_) {}
 
-bool TraceWriter::create(const std::string& dir, std::string* error) {
+bool ChunkEncoder::create(const std::string& dir, std::string* error) {
   return file_.create(dir, fmt::format("holdup-{}-{}", host_name(), getpid()), ".trace", error);
 }
 
-bool TraceWriter::create_replacing(const std::string& path, std::string* error) {
+bool ChunkEncoder::create_replacing(const std::string& path, std::string* error) {
   ::unlink(path.c_str());
   auto slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -44,13 +44,13 @@ bool TraceWriter::create_replacing(const std::string& path, std::string* error) 
   return file_.create(dir, name, "", error);
 }
 
-bool TraceWriter::write_header(const ProcessHeaderInfo& info) {
+bool ChunkEncoder::write_header(const ProcessHeaderInfo& info) {
   current_.clear();
   encode_process_header(current_, info);
   return write_chunk(current_, false);
 }
 
-void TraceWriter::write_buffer(const uint8_t* buffer, size_t valid_bytes, bool forced) {
+void ChunkEncoder::write_buffer(const uint8_t* buffer, size_t valid_bytes, bool forced) {
   ++health_.buffers_completed;
   if (stopped_by_cap_) return;
   current_.clear();
@@ -94,12 +94,70 @@ void TraceWriter::write_buffer(const uint8_t* buffer, size_t valid_bytes, bool f
   current_.clear();
 }
 
-void TraceWriter::write_periodic() {
+void ChunkEncoder::add_callback_event(const CallbackEvent& e) {
+  using T = CallbackEvent::Type;
+  switch (e.type) {
+    case T::kLaunch: {
+      protozero::pbf_writer l(periodic_.writer(), fields::Chunk::launch);
+      l.add_uint32(fields::Launch::correlation_id, e.correlation_id);
+      l.add_uint32(fields::Launch::thread_id, e.thread_id);
+      l.add_uint32(fields::Launch::context_id, e.context_id);
+      l.add_uint64(fields::Launch::function_handle, e.handle);
+      if (e.first_launch == CallbackEvent::FirstLaunch::kYes) l.add_bool(fields::Launch::first_launch, true);
+      l.add_uint64(fields::Launch::api_enter_ns, e.time_ns);
+      l.add_uint32(fields::Launch::cbid, e.cbid);
+      if (e.first_launch == CallbackEvent::FirstLaunch::kUnknown)
+        l.add_bool(fields::Launch::first_launch_unknown, true);
+      break;
+    }
+    case T::kModuleLoaded:
+    case T::kModuleUnloadStarting:
+    case T::kContextCreated:
+    case T::kContextDestroyStarting:
+    case T::kStreamCreated:
+    case T::kStreamDestroyStarting: {
+      namespace kinds = fields::ModuleEvent::Kind;
+      int32_t kind = kinds::KIND_UNSPECIFIED;
+      switch (e.type) {
+        case T::kModuleLoaded: kind = kinds::LOADED; break;
+        case T::kModuleUnloadStarting: kind = kinds::UNLOAD_STARTING; break;
+        case T::kContextCreated: kind = kinds::CONTEXT_CREATED; break;
+        case T::kContextDestroyStarting: kind = kinds::CONTEXT_DESTROY_STARTING; break;
+        case T::kStreamCreated: kind = kinds::STREAM_CREATED; break;
+        default: kind = kinds::STREAM_DESTROY_STARTING; break;
+      }
+      protozero::pbf_writer m(periodic_.writer(), fields::Chunk::module);
+      m.add_enum(fields::ModuleEvent::kind, kind);
+      m.add_uint64(fields::ModuleEvent::time_ns, e.time_ns);
+      m.add_uint32(fields::ModuleEvent::thread_id, e.thread_id);
+      m.add_uint32(fields::ModuleEvent::context_id, e.context_id);
+      if (e.object_id) m.add_uint32(fields::ModuleEvent::object_id, e.object_id);
+      if (e.size_bytes) m.add_uint64(fields::ModuleEvent::size_bytes, e.size_bytes);
+      break;
+    }
+    case T::kDeviceReset:
+      add_note({NoteItem::kInfo, e.time_ns, "device-reset",
+                fmt::format("cudaDeviceReset called on thread {}; activity flushed before it",
+                            e.thread_id)});
+      break;
+    case T::kProfilerStart:
+      add_note({NoteItem::kInfo, e.time_ns, "profiler-start",
+                fmt::format("cudaProfilerStart on thread {}: recording", e.thread_id)});
+      break;
+    case T::kProfilerStop:
+      add_note({NoteItem::kInfo, e.time_ns, "profiler-stop",
+                fmt::format("cudaProfilerStop on thread {}: recording paused", e.thread_id)});
+      break;
+  }
+  periodic_.count_record();
+}
+
+void ChunkEncoder::write_periodic() {
   if (!stopped_by_cap_) write_chunk(periodic_, false);
   periodic_.clear();
 }
 
-void TraceWriter::finish() {
+void ChunkEncoder::finish() {
   if (!file_.is_open()) return;
   // Past the size cap the final chunk still goes out (small: events,
   // health, notes), so the file says how it ended.
@@ -108,7 +166,7 @@ void TraceWriter::finish() {
   file_.close();
 }
 
-void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes,
+void ChunkEncoder::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const std::vector<NoteItem>& notes,
                                  bool final_chunk) {
   auto& w = chunk.writer();
   if (sequence != 0) w.add_uint64(fields::Chunk::sequence, sequence);
@@ -151,7 +209,7 @@ void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const s
   for (size_t i = 0; i < health_.incomplete_by_kind.size(); ++i) {
     if (health_.incomplete_by_kind[i] == 0) continue;
     protozero::pbf_writer k(h, fields::RecorderHealth::incomplete);
-    const std::string_view name = recorded_kind_name(static_cast<RecordedKind>(i));
+    const std::string_view name = activity_kind_name(static_cast<ActivityKind>(i));
     k.add_string(fields::KindCount::kind, name.data(), name.size());
     k.add_uint64(fields::KindCount::count, health_.incomplete_by_kind[i]);
   }
@@ -162,7 +220,7 @@ void TraceWriter::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const s
   if (final_chunk) h.add_bool(fields::RecorderHealth::final_chunk, true);
 }
 
-bool TraceWriter::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
+bool ChunkEncoder::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
   if (!file_.is_open()) return false;
   if (stopped_by_cap_ && !final_chunk) return false;
   const uint64_t sequence = next_sequence_++;

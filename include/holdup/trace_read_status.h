@@ -1,16 +1,10 @@
 #pragma once
-// Reading holdup trace files: a stream of chunks (see proto/holdup/trace.proto).
-//
-// The reader never loads a whole file: it hands out one chunk at a time, so
-// memory stays bounded by the largest chunk. A torn last chunk (a process
-// killed mid-write) ends the stream cleanly and is reported in status().
+// How a trace file was read: what was parsed, what was lost and why. Plain
+// data, no protobuf: the analysis keeps one per process (Process::input).
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
-
-#include "holdup/trace.pb.h"
 
 namespace holdup {
 
@@ -34,22 +28,6 @@ struct TraceReadStatus {
   // Things worth telling the user that did not stop reading (a newer format
   // version, which chunks are missing, ...), each naming the file. Capped.
   std::vector<std::string> warnings;
-};
-
-class TraceReader {
- public:
-  // Opens `path`. On failure returns nullptr and sets *error to a message
-  // naming the file and what to do.
-  static std::unique_ptr<TraceReader> open(const std::string& path, std::string* error);
-
-  virtual ~TraceReader() = default;
-
-  // Parses the next chunk into *chunk (cleared first). Returns false at the
-  // end of the file, at a torn tail, or on error: check status().
-  virtual bool next(proto::Chunk* chunk) = 0;
-
-  virtual const TraceReadStatus& status() const = 0;
-  virtual const std::string& path() const = 0;
 };
 
 }  // namespace holdup

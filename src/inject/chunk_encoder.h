@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "callback_events.h"
 #include "chunk_builder.h"
 #include "health.h"
 #include "process_header.h"
@@ -38,13 +39,13 @@ class ThreadNamer {
   std::unordered_set<uint32_t> named_;
 };
 
-class TraceWriter {
+class ChunkEncoder {
  public:
   // A CUPTI buffer whose records encode to more than this is split over
   // several chunks, so readers never need more than ~4 MiB per chunk.
   static constexpr size_t kChunkSoftLimit = 4u << 20;
 
-  explicit TraceWriter(const SharedCounters* shared);
+  explicit ChunkEncoder(const SharedCounters* shared);
 
   // Creates `dir/holdup-<host>-<pid>.trace` (or .1, .2... if taken).
   bool create(const std::string& dir, std::string* error);
@@ -72,6 +73,10 @@ class TraceWriter {
   // The chunk that collects periodic data (callback events, clock samples);
   // write_periodic() writes it with notes and health.
   ChunkBuilder& periodic() { return periodic_; }
+  // Encodes one event of the app's callbacks into the periodic chunk (the
+  // launch, module, context and stream records; notes for resets and
+  // profiler ranges).
+  void add_callback_event(const CallbackEvent& e);
   void write_periodic();
 
   void add_note(NoteItem note) { pending_notes_.push_back(std::move(note)); }

@@ -4,9 +4,9 @@
 
 namespace holdup::analysis {
 
-StringTable::StringTable() = default;
+StringPool::StringPool() = default;
 
-uint32_t StringTable::intern(std::string_view value) {
+uint32_t StringPool::intern(std::string_view value) {
   if (auto it = index_.find(value); it != index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(values_.size());
   values_.emplace_back(value);
@@ -14,20 +14,20 @@ uint32_t StringTable::intern(std::string_view value) {
   return index;
 }
 
-uint32_t StringTable::placeholder(std::string_view value) {
+uint32_t StringPool::placeholder(std::string_view value) {
   // Not entered in index_: set() gives the slot its real value later.
   const auto index = static_cast<uint32_t>(values_.size());
   values_.emplace_back(value);
   return index;
 }
 
-void StringTable::set(uint32_t index, std::string_view value) {
+void StringPool::set(uint32_t index, std::string_view value) {
   if (index >= values_.size()) return;
   values_[index].assign(value);
   index_.try_emplace(values_[index], index);
 }
 
-std::string_view StringTable::view(uint32_t index) const {
+std::string_view StringPool::view(uint32_t index) const {
   return index < values_.size() ? std::string_view(values_[index]) : std::string_view{};
 }
 

@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "holdup/analysis.h"
-#include "holdup/report.h"
+#include "report/report.h"
 
 namespace holdup::report {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "holdup/record_kind.h"
+#include "trace/record_kind.h"
 #include "holdup/trace.pb.h"
-#include "holdup/trace_reader.h"
+#include "trace/trace_reader.h"
 
 namespace holdup {
 
@@ -68,6 +68,8 @@ struct TraceSummary {
 
 // Reads `path` once. Never throws; problems are in the result.
 TraceSummary summarize_trace(const std::string& path);
+// Reads what is left of `reader` (opened, not read yet).
+TraceSummary summarize_trace(TraceReader& reader);
 
 // Everything the summary says was lost or is suspect, one sentence each,
 // saying what it means and what to do (shown as `WARNING:` lines). Empty

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "holdup/trace.pb.h"
-#include "holdup/trace_reader.h"
+#include "trace/trace_reader.h"
 
 namespace holdup {
 
@@ -23,8 +23,18 @@ struct HealthFacts {
   const std::vector<proto::Note>* notes = nullptr;  // warnings among them are shown
 };
 
-// One line per problem, in a fixed order; empty when nothing was lost.
-// The read error, if any, is not among them (the caller shows it first).
+// One problem: a short tag for one-line listings (`holdup run`'s summary)
+// and the sentence that says what was lost and what to do.
+struct RecorderProblem {
+  std::string tag;   // e.g. "torn tail", "dropped 12"
+  std::string text;
+};
+
+// One per problem, in a fixed order; empty when nothing was lost. The read
+// error, if any, is not among them (the caller shows it first).
+std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts);
+// The same list, sentences only / tags only.
 std::vector<std::string> recorder_problems(const HealthFacts& facts);
+std::vector<std::string> recorder_problem_tags(const HealthFacts& facts);
 
 }  // namespace holdup

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "holdup/record_kind.h"
-#include "holdup/interned_strings.h"
+#include "trace/record_kind.h"
+#include "trace/interned_strings.h"
 #include "holdup/format.h"
 #include "holdup/trace.pb.h"
 

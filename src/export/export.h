@@ -9,7 +9,7 @@
 //   - a self-contained HTML report (summary, patterns, a timeline per worst
 //     copy, histograms), one file for everything selected.
 // Every export carries the recorder's health of each trace
-// (report::trace_problems): nothing lost is left unsaid.
+// (Process::problems): nothing lost is left unsaid.
 //
 // The report's filters choose the copies whose verdicts are exported; the
 // timeline holds every record of each exported process, except that
@@ -24,9 +24,10 @@
 #include <vector>
 
 #include "holdup/analysis.h"
-#include "holdup/report.h"
-#include "holdup/report_cli.h"
+#include "report/report.h"
+#include "report/report_cli.h"
 #include "holdup/trace.pb.h"
+#include "trace/trace_reader.h"
 
 namespace holdup::exporting {
 
@@ -81,6 +82,8 @@ struct Extras {
 
 // Reads `files` (expanded trace paths) for what the model lacks, by path.
 std::map<std::string, ProcessExtras> read_extras(const std::vector<std::string>& files);
+// The same for one trace, from a reader (opened, not read yet).
+ProcessExtras read_extras(TraceReader& reader);
 // Pairs them with the model's processes (by trace path).
 Extras match_extras(const analysis::Model& model, std::map<std::string, ProcessExtras>&& by_path);
 

@@ -29,7 +29,7 @@
 #include "health.h"
 #include "process_header.h"
 #include "raw_dump.h"
-#include "trace_writer.h"
+#include "chunk_encoder.h"
 
 namespace holdup::inject {
 
@@ -129,6 +129,11 @@ class Recorder {
   size_t drain_completed();
   void drain_events();
   void periodic_work(uint64_t now_ms, bool final_round);
+  void final_flush(int signal);
+  void periodic_flush(const FlushPolicy& policy);
+  void collect_dropped_records();
+  void write_clock_sample();
+  void check_takeover();
   void capture_control(uint64_t now_ms);
   uint64_t timestamp_ns();
 
@@ -138,7 +143,7 @@ class Recorder {
   BufferPool pool_;
   CallbackRing ring_;
   SeenFunctionSet seen_functions_;
-  TraceWriter trace_;
+  ChunkEncoder trace_;
   ThreadNamer thread_namer_;
   RawDumpWriter raw_dump_;
   bool raw_dump_open_ = false;

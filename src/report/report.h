@@ -97,9 +97,6 @@ std::string render_text(const analysis::Analysis& analysis, const std::vector<ui
 nlohmann::json render_json(const analysis::Analysis& analysis, const std::vector<uint32_t>& selection,
                            const ReportOptions& options);
 
-// What the recorder lost or could not do for one trace (empty: nothing):
-// dropped records, torn tail, sequence gaps, other CUPTI subscriber, ...
-std::vector<std::string> trace_problems(const analysis::Process& process);
 
 
 struct CheckLimits {

@@ -1,4 +1,4 @@
-#include "holdup/trace_writer.h"
+#include "trace_builder.h"
 
 #include <cerrno>
 #include <cstring>
@@ -20,21 +20,21 @@ size_t write_prefix(uint8_t* out, size_t size) {
 
 }  // namespace
 
-std::unique_ptr<TraceWriter> TraceWriter::create(const std::string& path, std::string* error) {
+std::unique_ptr<TraceBuilder> TraceBuilder::create(const std::string& path, std::string* error) {
   std::FILE* file = std::fopen(path.c_str(), "wbe");
   if (!file) {
     if (error) *error = path + ": cannot create: " + std::strerror(errno) + ". Check that the folder exists and is writable";
     return nullptr;
   }
   std::setvbuf(file, nullptr, _IOFBF, kFileBufferBytes);
-  return std::unique_ptr<TraceWriter>(new TraceWriter(path, file));
+  return std::unique_ptr<TraceBuilder>(new TraceBuilder(path, file));
 }
 
-TraceWriter::~TraceWriter() {
+TraceBuilder::~TraceBuilder() {
   if (file_) std::fclose(file_);
 }
 
-bool TraceWriter::write(const void* data, size_t size) {
+bool TraceBuilder::write(const void* data, size_t size) {
   if (!file_) {
     if (error_.empty()) error_ = path_ + ": write after close";
     return false;
@@ -47,7 +47,7 @@ bool TraceWriter::write(const void* data, size_t size) {
   return true;
 }
 
-bool TraceWriter::append(const proto::Chunk& chunk) {
+bool TraceBuilder::append(const proto::Chunk& chunk) {
   const size_t size = chunk.ByteSizeLong();
   serialized_.resize(size);
   chunk.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(serialized_.data()));
@@ -56,9 +56,9 @@ bool TraceWriter::append(const proto::Chunk& chunk) {
   return write(prefix, prefix_bytes) && write(serialized_.data(), size);
 }
 
-bool TraceWriter::append_raw(std::string_view bytes) { return write(bytes.data(), bytes.size()); }
+bool TraceBuilder::append_raw(std::string_view bytes) { return write(bytes.data(), bytes.size()); }
 
-bool TraceWriter::close() {
+bool TraceBuilder::close() {
   if (!file_) return error_.empty();
   bool flushed = std::fflush(file_) == 0;
   if (!flushed && error_.empty()) error_ = path_ + ": flush failed: " + std::strerror(errno) + ". Check free disk space";
@@ -80,7 +80,7 @@ std::string frame_chunk(const proto::Chunk& chunk) {
 
 bool write_trace_file(const std::string& path, const std::vector<proto::Chunk>& chunks,
                       std::string* error) {
-  auto writer = TraceWriter::create(path, error);
+  auto writer = TraceBuilder::create(path, error);
   if (!writer) return false;
   for (const auto& chunk : chunks) writer->append(chunk);
   if (!writer->close()) {
