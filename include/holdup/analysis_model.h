@@ -345,6 +345,11 @@ class ModelBuilder {
  private:
   struct TraceState;
   uint32_t resolve(uint64_t iid);
+  void add_strings(const proto::Chunk& chunk);
+  void add_descriptions(const proto::Chunk& chunk);
+  void add_gpu_ops(const proto::Chunk& chunk);
+  void add_host_records(const proto::Chunk& chunk);
+  void add_markers(const proto::Chunk& chunk);
   Model model_;
   std::unique_ptr<TraceState> trace_;
 };

@@ -101,9 +101,15 @@ uint32_t ModelBuilder::resolve(uint64_t iid) {
 
 void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
   if (!trace_) begin_trace("<memory>");
-  const uint32_t p = trace_->process;
-  Process& process = model_.processes[p];
+  add_strings(chunk);
+  add_descriptions(chunk);
+  add_gpu_ops(chunk);
+  add_host_records(chunk);
+  add_markers(chunk);
+}
 
+// Interned strings; a placeholder made for an early use gets its value.
+void ModelBuilder::add_strings(const proto::Chunk& chunk) {
   for (const auto& s : chunk.string()) {
     if (auto it = trace_->iids.find(s.iid()); it != trace_->iids.end()) {
       model_.strings.set(it->second, s.value());
@@ -111,7 +117,12 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
       trace_->iids.emplace(s.iid(), model_.strings.intern(s.value()));
     }
   }
+}
 
+// The process header, the recorder's health and notes, devices, contexts,
+// streams and thread names.
+void ModelBuilder::add_descriptions(const proto::Chunk& chunk) {
+  Process& process = model_.processes[trace_->process];
   if (chunk.has_header()) {
     const auto& h = chunk.header();
     process.has_header = true;
@@ -145,7 +156,12 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
   for (const auto& t : chunk.thread_name()) {
     process.thread_names[t.thread_id()] = resolve(t.name_iid());
   }
+}
 
+// Kernels, copies and memsets; those without a start or an end set apart.
+void ModelBuilder::add_gpu_ops(const proto::Chunk& chunk) {
+  const uint32_t p = trace_->process;
+  Process& process = model_.processes[trace_->process];
   auto set_apart = [&](GpuOp& op, uint64_t& count) {
     op.flags |= GpuOp::kIncomplete;
     ++count;
@@ -201,6 +217,11 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     }
     model_.ops.push_back(op);
   }
+}
+
+// API calls, synchronizations, CUDA events, overheads, launches, modules.
+void ModelBuilder::add_host_records(const proto::Chunk& chunk) {
+  const uint32_t p = trace_->process;
   for (const auto& a : chunk.api()) {
     ApiCall call;
     call.start_ns = a.start_ns();
@@ -269,6 +290,11 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
     module.kind = static_cast<uint8_t>(m.kind());
     model_.modules.push_back(module);
   }
+}
+
+// NVTX ranges from their START and END markers.
+void ModelBuilder::add_markers(const proto::Chunk& chunk) {
+  const uint32_t p = trace_->process;
   for (const auto& m : chunk.marker()) {
     if (m.flags() & kMarkerStart) {
       NvtxRange range;
