@@ -51,10 +51,56 @@ VarintResult decode_varint(const uint8_t* data, size_t size, uint64_t* value, si
   return VarintResult::overlong;
 }
 
-class FileTraceReader final : public TraceReader {
+// Where the bytes come from: a file, which may still grow while its process
+// runs, or memory.
+class ByteSource {
  public:
-  FileTraceReader(std::string path, int fd) : path_(std::move(path)), fd_(fd), buffer_(kReadSize) {}
-  ~FileTraceReader() override { ::close(fd_); }
+  virtual ~ByteSource() = default;
+  // Like read(2): bytes copied (0 at the end), or -1 with errno set.
+  virtual ssize_t read(char* to, size_t size) = 0;
+  // Bytes there are now.
+  virtual uint64_t size() const = 0;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  explicit FileSource(int fd) : fd_(fd) {}
+  ~FileSource() override { ::close(fd_); }
+  ssize_t read(char* to, size_t size) override { return ::read(fd_, to, size); }
+  uint64_t size() const override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return 0;
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+ private:
+  int fd_;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
+  ssize_t read(char* to, size_t size) override {
+    const size_t n = std::min(size, bytes_.size() - position_);
+    std::memcpy(to, bytes_.data() + position_, n);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  uint64_t size() const override { return bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  size_t position_ = 0;
+};
+
+class ChunkStreamReader final : public TraceReader {
+ public:
+  ChunkStreamReader(std::string path, std::unique_ptr<ByteSource> source)
+      : path_(std::move(path)),
+        source_(std::move(source)),
+        // A trace in memory needs no more than its size (the buffer grows
+        // for larger chunks anyway); a file may still grow.
+        buffer_(std::clamp<uint64_t>(source_->size(), 1 + kMaxVarintBytes, kReadSize)) {}
 
   bool next(proto::Chunk* chunk) override;
   const TraceReadStatus& status() const override { return status_; }
@@ -71,15 +117,13 @@ class FileTraceReader final : public TraceReader {
     begin_ += bytes;
     offset_ += bytes;
   }
-  // Size of the file now (it may still be growing while the process runs).
-  uint64_t file_size() const;
   bool fail(const std::string& what, const std::string& todo);
   void warn(std::string text);
   bool check_first_chunk(const proto::Chunk& chunk);
   void check_sequence(uint64_t sequence);
 
   std::string path_;
-  int fd_;
+  std::unique_ptr<ByteSource> source_;
   std::vector<char> buffer_;
   size_t begin_ = 0;  // unconsumed bytes are buffer_[begin_, end_)
   size_t end_ = 0;
@@ -90,7 +134,7 @@ class FileTraceReader final : public TraceReader {
   TraceReadStatus status_;
 };
 
-bool FileTraceReader::fill(size_t wanted) {
+bool ChunkStreamReader::fill(size_t wanted) {
   if (available() >= wanted) return true;
   if (begin_ + wanted > buffer_.size()) {
     // Move the partial chunk to the front; grow only for chunks larger than
@@ -101,7 +145,7 @@ bool FileTraceReader::fill(size_t wanted) {
     if (wanted > buffer_.size()) buffer_.resize(std::max(wanted, buffer_.size() + buffer_.size() / 2));
   }
   while (available() < wanted && !at_eof_) {
-    ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    ssize_t got = source_->read(buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {
       if (errno == EINTR) continue;
       fail(std::string("read failed: ") + std::strerror(errno),
@@ -114,13 +158,7 @@ bool FileTraceReader::fill(size_t wanted) {
   return available() >= wanted;
 }
 
-uint64_t FileTraceReader::file_size() const {
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) return 0;
-  return static_cast<uint64_t>(st.st_size);
-}
-
-bool FileTraceReader::fail(const std::string& what, const std::string& todo) {
+bool ChunkStreamReader::fail(const std::string& what, const std::string& todo) {
   if (status_.error.empty()) {
     status_.error = path_ + ": byte offset " + std::to_string(offset_) + ", chunk " +
                     std::to_string(status_.chunks) + ": " + what + ". " + todo;
@@ -129,7 +167,7 @@ bool FileTraceReader::fail(const std::string& what, const std::string& todo) {
   return false;
 }
 
-void FileTraceReader::warn(std::string text) {
+void ChunkStreamReader::warn(std::string text) {
   if (status_.warnings.size() < kMaxWarnings) {
     status_.warnings.push_back(path_ + ": " + std::move(text));
   } else if (status_.warnings.size() == kMaxWarnings) {
@@ -137,7 +175,7 @@ void FileTraceReader::warn(std::string text) {
   }
 }
 
-bool FileTraceReader::check_first_chunk(const proto::Chunk& chunk) {
+bool ChunkStreamReader::check_first_chunk(const proto::Chunk& chunk) {
   if (!chunk.has_header() || chunk.header().magic() != kMagic) {
     std::string what = chunk.has_header()
                            ? "the header's magic is \"" + chunk.header().magic() + "\", not \"holdup-trace\""
@@ -157,7 +195,7 @@ bool FileTraceReader::check_first_chunk(const proto::Chunk& chunk) {
   return true;
 }
 
-void FileTraceReader::check_sequence(uint64_t sequence) {
+void ChunkStreamReader::check_sequence(uint64_t sequence) {
   if (sequence == next_sequence_) {
     ++next_sequence_;
     return;
@@ -177,7 +215,7 @@ void FileTraceReader::check_sequence(uint64_t sequence) {
   next_sequence_ = sequence + 1;
 }
 
-bool FileTraceReader::next(proto::Chunk* chunk) {
+bool ChunkStreamReader::next(proto::Chunk* chunk) {
   if (finished_) return false;
   const uint64_t chunk_offset = offset_;
 
@@ -222,7 +260,7 @@ bool FileTraceReader::next(proto::Chunk* chunk) {
   const size_t framed = 1 + varint_bytes + static_cast<size_t>(length);
   // Check the size before growing the buffer: a torn length prefix must not
   // make us allocate what it promised.
-  const uint64_t size_now = file_size();
+  const uint64_t size_now = source_->size();
   if (chunk_offset + framed > size_now || !fill(framed)) {
     if (!status_.error.empty()) return false;
     status_.torn_tail = true;
@@ -263,7 +301,11 @@ std::unique_ptr<TraceReader> TraceReader::open(const std::string& path, std::str
     return nullptr;
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<FileTraceReader>(path, fd);
+  return std::make_unique<ChunkStreamReader>(path, std::make_unique<FileSource>(fd));
+}
+
+std::unique_ptr<TraceReader> TraceReader::from_bytes(std::string name, std::string_view bytes) {
+  return std::make_unique<ChunkStreamReader>(std::move(name), std::make_unique<MemorySource>(bytes));
 }
 
 }  // namespace holdup
