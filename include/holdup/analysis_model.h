@@ -230,6 +230,11 @@ struct Process {
   // first; empty when nothing was lost. The one reading of recorder health
   // (trace/recorder_health.h) that every report and export shows.
   std::vector<std::string> problems;
+  // What the recorder's settings left out on purpose (not lost: kinds not
+  // enabled, query calls' API records, ...), one sentence each; empty when
+  // everything was recorded or the trace does not say (trace/recorder_health.h
+  // not_recorded). Every report and export shows it beside the problems.
+  std::vector<std::string> not_recorded;
   // Kernels, copies (memcpy and peer) and memsets without a start or an end
   // (GpuOp::kIncomplete), left out of the analysis.
   uint64_t incomplete_kernels = 0;

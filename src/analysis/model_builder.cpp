@@ -132,6 +132,7 @@ void ModelBuilder::add_descriptions(const proto::Chunk& chunk) {
     process.command_line.assign(h.command_line().begin(), h.command_line().end());
     for (const auto& [k, v] : h.scheduling_env()) process.scheduling_env[k] = v;
     process.recorder->device_identities.assign(h.device_identity().begin(), h.device_identity().end());
+    process.not_recorded = holdup::not_recorded(h.config());
   }
   if (chunk.has_health()) process.recorder->health = chunk.health();
   for (const auto& n : chunk.note()) process.recorder->notes.push_back(n);

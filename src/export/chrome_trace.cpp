@@ -234,6 +234,7 @@ class ChromeTrace final : public detail::ProcessWriter {
         {"recorder_health", problems.empty() ? std::string("ok, nothing lost")
                                              : fmt::format("{} problem(s)", problems.size())},
         {"problems", problems},
+        {"not_recorded", process_.not_recorded},
         {"health",
          {{"records", h.records()},
           {"dropped_records", h.dropped_records()},
@@ -442,7 +443,8 @@ class ChromeTrace final : public detail::ProcessWriter {
                                       : fmt::format("holdup: the recorder lost records ({} problem(s))",
                                                     problems.size())));
     e_.s(",\"pid\":").n(process_.pid).s(",\"tid\":0,\"ts\":").ts(first).s(",\"args\":");
-    e_.s(dump(json{{"problems", problems}, {"trace", process_.trace_path}})).s("}");
+    e_.s(dump(json{{"problems", problems}, {"not_recorded", process_.not_recorded}, {"trace", process_.trace_path}}))
+        .s("}");
   }
 
   // Where a record named by a verdict lies in this file: (pid, tid, start, end).

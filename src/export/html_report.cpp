@@ -181,6 +181,11 @@ class Html {
                                                           plural(problems.size(), "problem", "problems"));
       for (const auto& text : problems) health += "<li>" + escape(text) + "</li>";
       if (!problems.empty()) health += "</ul>";
+      if (!process.not_recorded.empty()) {
+        health += "<div class=\"note\">not recorded (settings):</div><ul>";
+        for (const auto& text : process.not_recorded) health += "<li>" + escape(text) + "</li>";
+        health += "</ul>";
+      }
       out_ += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td>{}</td>"
                           "</tr>\n",
                           process.pid, escape(process.hostname.empty() ? "?" : process.hostname),

@@ -106,6 +106,7 @@ CREATE TABLE HOLDUP_TRACE_HEALTH (
   unreadBytes INTEGER, otherSubscriber INTEGER, activityCallbacksLost INTEGER, captureStopped INTEGER,
   finalChunk INTEGER, finalFlushSignal INTEGER);
 CREATE TABLE HOLDUP_TRACE_PROBLEMS (globalPid INTEGER, problem TEXT NOT NULL);
+CREATE TABLE HOLDUP_TRACE_NOT_RECORDED (globalPid INTEGER, what TEXT NOT NULL);
 CREATE TABLE HOLDUP_PATTERNS (
   patternId INTEGER PRIMARY KEY, globalPid INTEGER, globalTid INTEGER, streamId INTEGER, cause TEXT NOT NULL,
   blockerKind TEXT, blockerName TEXT, copies INTEGER NOT NULL, heldNs INTEGER NOT NULL, maxHeldNs INTEGER NOT NULL);
@@ -526,6 +527,8 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
         .run();
     Insert problem(db_, "HOLDUP_TRACE_PROBLEMS", {"globalPid", "problem"});
     for (const auto& text : problems) problem.i(gpid_).t(text).run();
+    Insert left_out(db_, "HOLDUP_TRACE_NOT_RECORDED", {"globalPid", "what"});
+    for (const auto& text : process_.not_recorded) left_out.i(gpid_).t(text).run();
   }
 
   void analysis_rows() {

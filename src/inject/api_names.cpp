@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "quiet_apis.h"
+
 namespace holdup::inject {
 namespace {
 
@@ -30,6 +32,17 @@ std::string_view find(const ApiNameEntry (&table)[N], uint32_t cbid) {
 
 std::string_view api_name(ApiDomain domain, uint32_t cbid) {
   return domain == ApiDomain::kRuntime ? find(kRuntimeApiNames, cbid) : find(kDriverApiNames, cbid);
+}
+
+std::vector<uint32_t> quiet_api_cbids(ApiDomain domain) {
+  std::vector<uint32_t> out;
+  auto scan = [&](const auto& table) {
+    for (const auto& e : table)
+      if (is_quiet_api(e.name)) out.push_back(e.cbid);
+  };
+  if (domain == ApiDomain::kRuntime) scan(kRuntimeApiNames);
+  else scan(kDriverApiNames);
+  return out;
 }
 
 }  // namespace holdup::inject

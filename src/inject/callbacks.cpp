@@ -3,6 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <exception>
@@ -10,9 +11,11 @@
 #include <cupti.h>
 #include <fmt/format.h>
 
+#include "api_names.h"
 #include "cupti_tables.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "quiet_apis.h"
 #include "signal_flush.h"
 #include "recorder.h"
 
@@ -97,6 +100,7 @@ class CuptiLayer final : public ActivityControl {
       if (on) cuptiActivityEnable(kCuptiKinds[i]);
       else cuptiActivityDisable(kCuptiKinds[i]);
     }
+    if (on) leave_out_quiet_api_records();  // enabling a kind re-enables all its calls
     capturing_.store(on);
   }
 
@@ -126,14 +130,58 @@ class CuptiLayer final : public ActivityControl {
     return enabled;
   }
 
+  // The quiet calls' cbids (quiet_apis.h), unless every API record is
+  // wanted; at start-up, before any call is recorded. Adds "api:NAME" to
+  // *not_recorded for each name left out; a domain whose per-call switch
+  // CUPTI refuses keeps all its records (one note).
+  void choose_api_records(Recorder& recorder, std::vector<std::string>* not_recorded) {
+    if (config_.all_api_records) return;
+    struct Domain {
+      ActivityKind kind;
+      ApiDomain domain;
+      CUptiResult (*enable)(CUpti_CallbackId, uint8_t);
+    };
+    for (const Domain d : {Domain{ActivityKind::kRuntime, ApiDomain::kRuntime, cuptiActivityEnableRuntimeApi},
+                           Domain{ActivityKind::kDriver, ApiDomain::kDriver, cuptiActivityEnableDriverApi}}) {
+      if (!config_.kind_enabled(d.kind) || !kind_usable_[static_cast<size_t>(d.kind)]) continue;
+      std::vector<uint32_t> cbids = quiet_api_cbids(d.domain);
+      CUptiResult r = cbids.empty() ? CUPTI_SUCCESS : d.enable(cbids.front(), 0);
+      if (r != CUPTI_SUCCESS) {
+        recorder.add_note({NoteItem::kInfo, 0, "api-records-all",
+                           fmt::format("per-call API record switch unavailable ({}); every {} call is recorded",
+                                       result_text(r), activity_kind_name(d.kind))});
+        continue;
+      }
+      std::vector<std::string_view> names;
+      for (uint32_t cbid : cbids) {
+        const std::string_view base = api_base_name(api_name(d.domain, cbid));
+        if (std::find(names.begin(), names.end(), base) == names.end()) names.push_back(base);
+      }
+      for (auto name : names) not_recorded->push_back(fmt::format("api:{}", name));
+      (d.domain == ApiDomain::kRuntime ? quiet_runtime_ : quiet_driver_) = std::move(cbids);
+    }
+    leave_out_quiet_api_records();
+  }
+
   const Config& config() const { return config_; }
   ContextTable& contexts() { return contexts_; }
+  // Launch callbacks: a seen function's launch is only counted.
+  bool all_launches() const { return config_.all_launches; }
   void set_active(bool active) { active_ = active; }
   void set_runtime_version(uint32_t v) { runtime_version_ = v; }
   CUpti_SubscriberHandle subscriber = nullptr;
 
  private:
+  // After every enabling of RUNTIME and DRIVER (CUPTI's kind-wide switch
+  // overrides the per-call ones). Callable from a callback: no allocation.
+  void leave_out_quiet_api_records() {
+    for (uint32_t cbid : quiet_runtime_) cuptiActivityEnableRuntimeApi(cbid, 0);
+    for (uint32_t cbid : quiet_driver_) cuptiActivityEnableDriverApi(cbid, 0);
+  }
+
   const Config config_;
+  std::vector<uint32_t> quiet_runtime_;  // set at start-up only
+  std::vector<uint32_t> quiet_driver_;
   ContextTable contexts_;
   std::array<bool, kCuptiKinds.size()> kind_usable_{};
   std::atomic<bool> capturing_{false};
@@ -179,8 +227,17 @@ uint64_t launched_function(CUpti_CallbackId cbid, const void* params) {
   }
 }
 
+// A function's first launch becomes a Launch event (the analysis reads
+// only those); a later one is counted and nothing else: no clock, no
+// thread id, no queue (unless HOLDUP_ALL_LAUNCHES=1).
 void on_driver_api(Recorder& r, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
   if (cb->callbackSite != CUPTI_API_ENTER || cb->functionParams == nullptr) return;
+  const uint64_t handle = launched_function(cbid, cb->functionParams);
+  const SeenFunctionSet::Result seen = r.seen_functions().insert(handle);
+  if (seen == SeenFunctionSet::Result::kSeen && !g_layer->all_launches()) {
+    r.counters().launches_counted.increment();
+    return;
+  }
   CallbackEvent e;
   e.type = CallbackEvent::Type::kLaunch;
   e.cbid = cbid;
@@ -188,8 +245,8 @@ void on_driver_api(Recorder& r, CUpti_CallbackId cbid, const CUpti_CallbackData*
   e.context_id = cb->contextUid;
   e.correlation_id = cb->correlationId;
   e.time_ns = cupti_now();
-  e.handle = launched_function(cbid, cb->functionParams);
-  switch (r.seen_functions().insert(e.handle)) {
+  e.handle = handle;
+  switch (seen) {
     case SeenFunctionSet::Result::kNew: e.first_launch = CallbackEvent::FirstLaunch::kYes; break;
     case SeenFunctionSet::Result::kSeen: e.first_launch = CallbackEvent::FirstLaunch::kNo; break;
     case SeenFunctionSet::Result::kFull: e.first_launch = CallbackEvent::FirstLaunch::kUnknown; break;
@@ -425,6 +482,10 @@ int initialize(const Config& config) {
 
   const bool capture_now = config.start_delay_ms == 0 && !config.profiler_api_range;
   if (config.enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);
+  g_layer->choose_api_records(*recorder, &header.not_recorded);
+  if (!config.all_launches) header.not_recorded.emplace_back("launch:repeat");
+  if (!config.latency_timestamps) header.not_recorded.emplace_back("kernel:latency-timestamps");
+  if (!config.event_device_timestamps) header.not_recorded.emplace_back("event:device-timestamps");
   set_before_stop_hook(disable_callbacks_at_exit);
   if (config.signal_flush) install_signal_flush(header);
   recorder->start(std::move(header), capture_now);

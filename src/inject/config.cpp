@@ -152,6 +152,8 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   p.text("HOLDUP_DUMP_RAW_DIR", config.dump_raw_dir);
   p.boolean("HOLDUP_LATENCY_TIMESTAMPS", config.latency_timestamps);
   p.boolean("HOLDUP_EVENT_DEVICE_TIMESTAMPS", config.event_device_timestamps);
+  p.boolean("HOLDUP_ALL_API_RECORDS", config.all_api_records);
+  p.boolean("HOLDUP_ALL_LAUNCHES", config.all_launches);
   p.number("HOLDUP_MAX_LOSS_MS", config.max_loss_ms, 0, 3'600'000);
   p.boolean("HOLDUP_SIGNAL_FLUSH", config.signal_flush);
   return config;

@@ -75,6 +75,17 @@ struct Config {
   // analysis takes an event as fired when the work before it on its stream
   // ended.
   bool event_device_timestamps = false;
+  // API activity records of every call, the queries in quiet_apis.h too
+  // (cudaGetDevice, cudaGetLastError, cuGetProcAddress, ...). Off by
+  // default: no cause, export or report reads them, and they were 54 % of
+  // the records of the fixtures (bench/RESULTS.md, issue 12). The trace
+  // header lists what was left out (RecorderConfig.not_recorded).
+  bool all_api_records = false;
+  // A Launch record for every kernel launch. Off by default: only a
+  // function's first launch is written (the analysis reads only those);
+  // later launches are counted, for the takeover check, on the app's thread
+  // with no clock read, no thread id and no queue.
+  bool all_launches = false;
   // The most recording time a SIGKILL may lose: when no activity buffer
   // has come back from CUPTI for about this long while CUPTI holds one of
   // ours, the writer forces one back (cuptiActivityFlushAll(FLUSH_FORCED)),

@@ -16,11 +16,39 @@ struct DroppedCount {
   uint64_t count = 0;
 };
 
+// A counter bumped on many app threads at once: one cache line per stripe,
+// each thread keeps to one stripe (no line shared between launching
+// threads); the writer sums the stripes.
+class StripedCounter {
+ public:
+  void increment(uint64_t n = 1) noexcept {
+    static thread_local uint32_t stripe = 0;  // 0: not chosen yet
+    if (stripe == 0) stripe = 1 + next_.fetch_add(1, std::memory_order_relaxed) % kStripes;
+    stripes_[stripe - 1].n.fetch_add(n, std::memory_order_relaxed);
+  }
+  uint64_t sum() const noexcept {
+    uint64_t total = 0;
+    for (const auto& s : stripes_) total += s.n.load(std::memory_order_relaxed);
+    return total;
+  }
+
+ private:
+  static constexpr uint32_t kStripes = 16;
+  struct alignas(64) Stripe {
+    std::atomic<uint64_t> n{0};
+  };
+  std::array<Stripe, kStripes> stripes_{};
+  std::atomic<uint32_t> next_{0};
+};
+
 // Counters bumped on the app's threads (CUPTI callbacks): atomics only.
 struct SharedCounters {
   std::atomic<uint64_t> buffers_requested{0};
   std::atomic<uint64_t> buffers_denied{0};
   std::atomic<uint64_t> callback_events_dropped{0};
+  // Kernel launches of functions already launched, counted without a
+  // Launch record (Config::all_launches off): the takeover check's input.
+  StripedCounter launches_counted;
 };
 
 // Everything else: owned by the writer thread.

@@ -37,6 +37,8 @@ struct ProcessHeaderInfo {
   std::vector<std::string> enabled_kinds;
   // Signals holdup's final-flush handler was installed for ("SIGTERM", ...).
   std::vector<std::string> final_flush_signals;
+  // What the settings left out (RecorderConfig.not_recorded codes).
+  std::vector<std::string> not_recorded;
   std::string driver_version_string;
 };
 

@@ -329,6 +329,10 @@ void Recorder::drain_events() {
     if (e.type == CallbackEvent::Type::kLaunch) takeover_.on_launches(1);
     trace_.add_callback_event(e);
   }
+  // Later launches of a function, counted without an event.
+  const uint64_t counted = counters_.launches_counted.sum();
+  takeover_.on_launches(counted - launches_counted_seen_);
+  launches_counted_seen_ = counted;
 }
 
 void Recorder::capture_control(uint64_t now_ms) {

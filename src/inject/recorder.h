@@ -176,6 +176,7 @@ class Recorder {
   bool other_subscriber_ = false;
   bool layouts_known_ = true;
   TakeoverDetector takeover_;  // writer thread only
+  uint64_t launches_counted_seen_ = 0;  // writer thread only: counters_.launches_counted read so far
 
   // Capture state, writer thread only.
   bool capture_active_ = false;

@@ -131,7 +131,8 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                       {"dropped_records", p.recorder->health.dropped_records()},
                       {"other_subscriber", p.recorder->health.other_subscriber()},
                       {"scheduling_env", p.scheduling_env},
-                      {"problems", p.problems}});
+                      {"problems", p.problems},
+                      {"not_recorded", p.not_recorded}});
   }
   j["traces"] = traces;
   json gpus = json::array();

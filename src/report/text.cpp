@@ -221,6 +221,7 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
                        p.hostname.empty() ? "<unknown host>" : p.hostname, p.trace_path, p.input.chunks,
                        problems.empty() ? "ok, nothing lost" : fmt::format("{} problem(s)", problems.size()));
     for (const auto& problem : problems) out += "    ! " + problem + "\n";
+    for (const auto& left_out : p.not_recorded) out += "    not recorded (settings): " + left_out + "\n";
   }
   out += "\nGPUs\n";
   for (const auto& g : model.gpus) {

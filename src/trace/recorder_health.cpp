@@ -3,6 +3,7 @@
 #include "trace/recorder_health.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace holdup {
 
@@ -114,6 +115,48 @@ std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts) {
     for (const auto& note : *facts.notes) {
       if (note.severity() >= proto::Note::WARNING)
         out.push_back({"recorder note " + note.code(), "recorder note " + note.code() + ": " + note.message()});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> not_recorded(const proto::RecorderConfig& config) {
+  // CUPTI activity kinds the recorder can enable (src/inject/config.h).
+  static constexpr std::string_view kKinds[] = {"CONCURRENT_KERNEL", "MEMCPY",   "MEMCPY2",  "MEMSET", "RUNTIME",
+                                                "DRIVER",            "SYNCHRONIZATION", "CUDA_EVENT", "STREAM",
+                                                "DEVICE",            "CONTEXT",  "OVERHEAD", "MARKER", "NAME"};
+  std::vector<std::string> out;
+  if (!config.enabled_kinds().empty()) {
+    std::string missing;
+    for (std::string_view kind : kKinds) {
+      if (std::find(config.enabled_kinds().begin(), config.enabled_kinds().end(), kind) == config.enabled_kinds().end())
+        missing += (missing.empty() ? "" : ", ") + std::string(kind);
+    }
+    if (!missing.empty())
+      out.push_back("activity kinds not enabled: " + missing + " (HOLDUP_KINDS): their records are missing");
+  }
+  std::vector<std::string> apis;
+  for (const auto& code : config.not_recorded()) {
+    if (code.starts_with("api:")) apis.push_back(code.substr(4));
+  }
+  if (!apis.empty()) {
+    std::string names;
+    for (size_t i = 0; i < apis.size() && i < 6; ++i) names += (i ? ", " : "") + apis[i];
+    if (apis.size() > 6) names += ", ...";
+    out.push_back("API records of " + plural(apis.size(), "query call", "query calls") + " (" + names +
+                  ") left out: none issues, waits for or holds work (HOLDUP_ALL_API_RECORDS=1 records them)");
+  }
+  for (const auto& code : config.not_recorded()) {
+    if (code == "launch:repeat") {
+      out.push_back("Launch records only for each function's first launch, later launches counted "
+                    "(HOLDUP_ALL_LAUNCHES=1 records every launch)");
+    } else if (code == "kernel:latency-timestamps") {
+      out.push_back("no kernel queued/submitted times (HOLDUP_LATENCY_TIMESTAMPS=1 records them)");
+    } else if (code == "event:device-timestamps") {
+      out.push_back("no CUDA event device timestamps: an event counts as fired when the work before it on its "
+                    "stream ended (HOLDUP_EVENT_DEVICE_TIMESTAMPS=1 records them)");
+    } else if (!code.starts_with("api:")) {
+      out.push_back("not recorded: " + code);
     }
   }
   return out;

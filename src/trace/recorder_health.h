@@ -37,4 +37,11 @@ std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts);
 std::vector<std::string> recorder_problems(const HealthFacts& facts);
 std::vector<std::string> recorder_problem_tags(const HealthFacts& facts);
 
+// What the recorder's settings left out on purpose (not lost: not asked
+// for): activity kinds missing from RecorderConfig.enabled_kinds and the
+// RecorderConfig.not_recorded codes, one sentence each, naming the setting
+// that records it. Empty for a trace from before these fields (nothing
+// known) and when everything was recorded.
+std::vector<std::string> not_recorded(const proto::RecorderConfig& config);
+
 }  // namespace holdup

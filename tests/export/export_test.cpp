@@ -501,6 +501,26 @@ TEST(Sqlite, RecorderHealthTable) {
   fs::remove_all(dir);
 }
 
+// Issue 12: what the settings left out travels with every export, apart
+// from what was lost.
+TEST(Export, NotRecordedTravelsWithTheTrace) {
+  auto t = lossy_trace();
+  t.chunk().mutable_header()->mutable_config()->add_not_recorded("api:cudaGetDevice");
+  t.chunk().mutable_header()->mutable_config()->add_not_recorded("launch:repeat");
+  Synthetic s(std::move(t));
+  std::ostringstream out;
+  exporting::write_chrome_trace(s.input, 0, {0, 1, "position"}, out);
+  const json chrome = json::parse(out.str());
+  ASSERT_EQ(chrome["holdup"]["not_recorded"].size(), 2u);
+  EXPECT_NE(chrome["holdup"]["not_recorded"][0].get<std::string>().find("cudaGetDevice"), std::string::npos);
+  const auto dir = temp_dir("sqlite-not-recorded");
+  std::string error;
+  ASSERT_TRUE(exporting::write_sqlite(s.input, 0, (dir / "n.sqlite").string(), &error)) << error;
+  Db db(dir / "n.sqlite");
+  EXPECT_EQ(db.one("SELECT count(*) FROM HOLDUP_TRACE_NOT_RECORDED"), "2");
+  fs::remove_all(dir);
+}
+
 // --- HTML -------------------------------------------------------------------
 
 TEST(Html, OneSelfContainedPage) {

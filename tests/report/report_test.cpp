@@ -87,6 +87,37 @@ TEST(Report, RecorderHealthIsShown) {
   EXPECT_NE(text.find("another CUPTI client"), std::string::npos);
 }
 
+// Issue 12: what the recorder's settings left out is said apart from what
+// it lost (it was not asked for), in the text and the JSON.
+TEST(Report, NotRecordedIsShownApartFromProblems) {
+  auto t = seed_trace();
+  auto* config = t.chunk().mutable_header()->mutable_config();
+  for (const char* kind : {"CONCURRENT_KERNEL", "MEMCPY", "MEMCPY2", "MEMSET", "RUNTIME", "SYNCHRONIZATION",
+                           "CUDA_EVENT", "STREAM", "DEVICE", "CONTEXT", "OVERHEAD", "MARKER", "NAME"})
+    config->add_enabled_kinds(kind);  // all but DRIVER
+  for (const char* code : {"api:cudaGetDevice", "api:cuGetProcAddress", "launch:repeat", "kernel:latency-timestamps"})
+    config->add_not_recorded(code);
+  Fixture fx(std::move(t));
+  const std::string text = report::render_text(fx.analysis, fx.select(), {});
+  EXPECT_NE(text.find("recorder health: ok, nothing lost"), std::string::npos) << text;
+  EXPECT_NE(text.find("not recorded (settings): activity kinds not enabled: DRIVER (HOLDUP_KINDS)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("API records of 2 query calls (cudaGetDevice, cuGetProcAddress) left out"), std::string::npos);
+  EXPECT_NE(text.find("HOLDUP_ALL_LAUNCHES=1"), std::string::npos);
+  EXPECT_NE(text.find("no kernel queued/submitted times"), std::string::npos);
+  const auto j = nlohmann::json::parse(report::render_json(fx.analysis, fx.select(), {}).dump());
+  EXPECT_EQ(j["traces"][0]["problems"].size(), 0u);
+  EXPECT_EQ(j["traces"][0]["not_recorded"].size(), 4u);
+  // The verdict does not change: the seed copy is still a device-wide barrier.
+  EXPECT_EQ(j["summary"]["flagged"], 1);
+}
+
+TEST(Report, NothingNotRecordedWithoutTheFields) {
+  Fixture fx(seed_trace());  // a header from before issue 12: nothing said
+  const std::string text = report::render_text(fx.analysis, fx.select(), {});
+  EXPECT_EQ(text.find("not recorded"), std::string::npos) << text;
+}
+
 TEST(Report, JsonHasSchemaAndVerdict) {
   Fixture fx(seed_trace());
   const auto j = report::render_json(fx.analysis, fx.select(), {});

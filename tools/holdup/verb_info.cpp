@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "trace/record_text.h"
+#include "trace/recorder_health.h"
 #include "trace/trace_summary.h"
 #include "verb.h"
 #include "holdup/trace.pb.h"
@@ -83,6 +84,7 @@ void print_header(const proto::ProcessHeader& h) {
              c.start_delay_ms(), c.duration_ms() ? fmt::format("{} ms", c.duration_ms()) : "until exit",
              c.size_cap_bytes() ? format_bytes(c.size_cap_bytes()) : "none", yes_no(c.profiler_api_range()));
   fmt::print("  enabled kinds: {}\n", c.enabled_kinds().empty() ? "?" : join(c.enabled_kinds(), ","));
+  for (const auto& left_out : not_recorded(c)) fmt::print("  not recorded (settings): {}\n", left_out);
   fmt::print("  endings: loss bound {}; final flush on {}\n",
              c.max_loss_ms() ? fmt::format("{} ms", c.max_loss_ms()) : "none",
              c.final_flush_signals().empty() ? "exit only" : "exit, " + join(c.final_flush_signals(), ", "));
@@ -192,6 +194,7 @@ nlohmann::json summary_json(const TraceSummary& s) {
   for (const auto& n : s.notes) notes.push_back(message_json(n));
   j["notes"] = notes;
   j["warnings"] = trace_warnings(s);
+  j["not_recorded"] = s.has_header ? not_recorded(s.header.config()) : std::vector<std::string>{};
   return j;
 }
 
