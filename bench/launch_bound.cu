@@ -8,16 +8,26 @@
 // Prints one JSON object on stdout: operations per second (steady state)
 // and start-up time (main entry to the first timed operation) separately.
 //
+// --floor-sweep "SET;SET;..." (under libholdup_floor.so, issue 12): while
+// the threads run, the main thread switches the floor's CUPTI set-up
+// (holdup_floor_select) round by round, each set for --sweep-phase-s after
+// --sweep-settle-s, the order rotated every round, and reports ops/s per
+// set ("sweep" in the JSON): what each CUPTI kind or callback adds, in one
+// process, side by side.
+//
 // Exit: 0, 1 on a CUDA error, 2 on a bad command line, 77 when there is no
 // CUDA device (scripts treat it as "skipped").
 
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,7 +48,26 @@ struct Options {
   double seconds = 3.0;
   size_t bytes = 4096;
   int sync_every = 64;
+  std::string floor_sweep;  // ';'-separated floor sets
+  int sweep_rounds = 4;
+  double sweep_phase_s = 0.25;
+  double sweep_settle_s = 0.05;
 };
+
+// The loop count of one thread, on a cache line of its own.
+struct alignas(64) Progress {
+  std::atomic<uint64_t> loops{0};
+};
+
+using SelectFn = int (*)(const char*);
+
+// holdup_floor_select of the injected floor library, or nullptr.
+SelectFn floor_select() {
+  const char* path = std::getenv("CUDA_INJECTION64_PATH");
+  if (path == nullptr) return nullptr;
+  void* handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  return handle ? reinterpret_cast<SelectFn>(dlsym(handle, "holdup_floor_select")) : nullptr;
+}
 
 struct ThreadResult {
   uint64_t loops = 0;
@@ -96,6 +125,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "Length of the timed region")->check(CLI::Range(0.1, 600.0))->capture_default_str();
   app.add_option("--bytes", o.bytes, "Bytes per copy")->check(CLI::Range(size_t{1}, size_t{1} << 30))->capture_default_str();
   app.add_option("--sync-every", o.sync_every, "Loops between stream synchronizations")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--floor-sweep", o.floor_sweep, "Floor sets to switch between, ';'-separated (under libholdup_floor.so)");
+  app.add_option("--sweep-rounds", o.sweep_rounds, "Rounds over the sets")->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--sweep-phase-s", o.sweep_phase_s, "Seconds measured per set and round")->check(CLI::Range(0.01, 60.0))->capture_default_str();
+  app.add_option("--sweep-settle-s", o.sweep_settle_s, "Seconds after each switch before measuring")->check(CLI::Range(0.0, 60.0))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   int devices = 0;
@@ -111,6 +144,7 @@ int main(int argc, char** argv) {
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
+  std::vector<Progress> progress(o.threads);
 
   auto worker = [&](int index) {
     Lane& lane = lanes[index];
@@ -125,6 +159,7 @@ int main(int argc, char** argv) {
     while (!stop.load(std::memory_order_relaxed)) {
       if (!one_loop(lane, o, r)) return;
       ++loops;
+      progress[index].loops.store(loops, std::memory_order_relaxed);
       if (loops % static_cast<uint64_t>(o.sync_every) == 0 &&
           !check(cudaStreamSynchronize(lane.stream), "cudaStreamSynchronize", r))
         return;
@@ -136,9 +171,49 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int i = 0; i < o.threads; ++i) threads.emplace_back(worker, i);
   while (ready.load() < o.threads) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  std::vector<std::string> sets;
+  for (std::stringstream in(o.floor_sweep); in.good();) {
+    std::string set;
+    std::getline(in, set, ';');
+    if (!set.empty()) sets.push_back(set);
+  }
+  SelectFn select = sets.empty() ? nullptr : floor_select();
+  if (!sets.empty() && select == nullptr) {
+    std::fprintf(stderr, "holdup-bench-launch: --floor-sweep needs CUDA_INJECTION64_PATH=libholdup_floor.so\n");
+    stop.store(true);
+    go.store(true, std::memory_order_release);
+    for (auto& t : threads) t.join();
+    return 2;
+  }
+  std::map<std::string, std::vector<double>> sweep;  // set -> ops/s per round
+  auto total_loops = [&] {
+    uint64_t n = 0;
+    for (const auto& p : progress) n += p.loops.load(std::memory_order_relaxed);
+    return n;
+  };
   const auto start = Clock::now();
   go.store(true, std::memory_order_release);
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+  if (sets.empty()) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+  } else {
+    for (int round = 0; round < o.sweep_rounds; ++round) {
+      for (size_t k = 0; k < sets.size(); ++k) {
+        const std::string& set = sets[(k + static_cast<size_t>(round)) % sets.size()];
+        if (int rc = select(set.c_str()); rc != 0) {
+          std::fprintf(stderr, "holdup-bench-launch: holdup_floor_select(%s) = %d\n", set.c_str(), rc);
+          sweep[set].push_back(0.0);
+          continue;
+        }
+        std::this_thread::sleep_for(std::chrono::duration<double>(o.sweep_settle_s));
+        const uint64_t before = total_loops();
+        const auto t0 = Clock::now();
+        std::this_thread::sleep_for(std::chrono::duration<double>(o.sweep_phase_s));
+        const uint64_t after = total_loops();
+        const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+        sweep[set].push_back(static_cast<double>(after - before) * 4 / dt);
+      }
+    }
+  }
   stop.store(true);
   for (auto& t : threads) t.join();
   const auto end = Clock::now();  // every thread's last work completed
@@ -167,6 +242,7 @@ int main(int argc, char** argv) {
       {"ops_by_kind", {{"kernels", loops}, {"h2d", loops}, {"d2h", loops}, {"event_records", loops}}},
       {"startup_s", std::chrono::duration<double>(start - main_entry).count()},
   };
+  if (!sweep.empty()) out["sweep"] = sweep;
   std::printf("%s\n", out.dump().c_str());
   for (auto& lane : lanes) {
     cudaStreamDestroy(lane.stream);

@@ -1,19 +1,36 @@
 #!/usr/bin/env python3
-"""Recording overhead on the GPU (issue 5): the app alone, under holdup, under
-the bare CUPTI floor (libholdup_floor.so) and, for the PyTorch loop, under
-torch.profiler; interleaved rounds (A B C D A B C D ...) on one machine.
+"""Recording overhead on the GPU (issues 5 and 12): the app alone, under holdup,
+under the bare CUPTI floors (libholdup_floor.so: holdup's own CUPTI set-up, and
+the minimal one) and, for the PyTorch loop, under torch.profiler; all benches
+interleaved round by round on one machine (round r runs every bench's modes,
+in an order rotated by r). Plus in-process sweeps over CUPTI set-ups: what
+each activity kind and callback set adds to the launch bench and the PyTorch
+loop ("kinds").
 
 Usage: bench/overhead.py BUILD_DIR OUT_DIR [options]   (see --help)
 Run through bench/run_overhead.sh. Standard library only. Writes under OUT_DIR:
-runs.jsonl (one object per run), summary.json, summary.csv, table.md, and
-the logs of each run (traces are deleted once `holdup info` has read them).
+runs.jsonl (one object per run), summary.json ({machine, rows[], kinds[],
+plan}), summary.csv (rows), table.md, and the logs of each run (traces are
+deleted once `holdup info` has read them).
 Exit: 0 (also "no GPU: skipped"), 1 when a run failed, 2 on bad arguments.
+
+Modes (--*-modes; a mode is NAME or NAME{VAR=VALUE,...} for extra settings):
+  alone            no injection
+  minimal-floor    libholdup_floor.so, HOLDUP_FLOOR_SET=minimal
+  floor            libholdup_floor.so, HOLDUP_FLOOR_SET=holdup (holdup's set-up)
+  full-floor       libholdup_floor.so, HOLDUP_FLOOR_SET=full (holdup before issue 12)
+  floor:SET        libholdup_floor.so, HOLDUP_FLOOR_SET=SET
+  holdup           libholdup.so with its defaults
+  holdup-full      libholdup.so recording everything: every API call's record,
+                   every launch, kernel latency timestamps (every kind is on)
+  torch.profiler   the PyTorch loop under torch.profiler (CPU + CUDA)
 """
 import argparse
 import csv
 import glob
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -22,33 +39,58 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ALONE, HOLDUP, FLOOR, TORCH_PROFILER = "alone", "holdup", "floor", "torch.profiler"
+ALONE, HOLDUP, FLOOR, MINIMAL, TORCH_PROFILER = "alone", "holdup", "floor", "minimal-floor", "torch.profiler"
+HOLDUP_FULL_ENV = {"HOLDUP_ALL_API_RECORDS": "1", "HOLDUP_ALL_LAUNCHES": "1", "HOLDUP_LATENCY_TIMESTAMPS": "1"}
 
-# Rough wall seconds per run, for the up-front estimate (H100, warm machine).
-WORKLOAD_STARTUP_S = 1.5
-WORKLOAD_ITERATION_S = 0.0085
-TORCH_STARTUP_S = 6.0
-TORCH_STEP_S = 0.004
+# The in-process sweep's CUPTI set-ups: the minimal one, each kind or
+# callback set added to it alone, holdup's, and everything (bench/floor).
+DEFAULT_SWEEP = ";".join([
+    "minimal", "minimal+DRIVER", "minimal+SYNCHRONIZATION", "minimal+CUDA_EVENT", "minimal+OVERHEAD",
+    "minimal+MEMCPY2", "minimal+STREAM+DEVICE+CONTEXT", "minimal+MARKER+NAME", "minimal+cb-resource",
+    "minimal+cb-launch", "minimal+cb-runtime", "minimal+quiet-api", "holdup-latency", "full-latency"])
+
+# Rough wall seconds per run, for the up-front estimate (H200, warm machine).
+WORKLOAD_STARTUP_S = 0.8
+WORKLOAD_ITERATION_S = 0.0082
+TORCH_STARTUP_S = 8.0
+TORCH_STEP_S = 0.0035
+INFO_S = 0.5  # holdup info after a holdup run
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description="Recording overhead: alone / holdup / floor / torch.profiler")
+    env = os.environ.get
+    p = argparse.ArgumentParser(description="Recording overhead: alone / floors / holdup / torch.profiler")
     p.add_argument("build_dir", type=Path)
     p.add_argument("out_dir", type=Path)
-    p.add_argument("--repeats", type=int, default=int(os.environ.get("REPEATS", 3)))
-    p.add_argument("--launch-repeats", type=int, default=int(os.environ.get("LAUNCH_REPEATS", 5)))
-    p.add_argument("--launch-seconds", type=float, default=float(os.environ.get("LAUNCH_SECONDS", 3)))
-    p.add_argument("--launch-threads", type=int, default=int(os.environ.get("LAUNCH_THREADS", 4)))
-    p.add_argument("--wl-short", type=int, default=int(os.environ.get("WL_SHORT", 2)),
-                   help="workload iterations of the short run (start-up reference)")
-    p.add_argument("--wl-long", type=int, default=int(os.environ.get("WL_LONG", 32)),
-                   help="workload iterations of the long run; per-iteration = (long - short) / difference")
-    p.add_argument("--torch-steps", type=int, default=int(os.environ.get("TORCH_STEPS", 300)))
-    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON", ""),
+    p.add_argument("--repeats", type=int, default=int(env("REPEATS", 3)), help="rounds of the torch loop")
+    p.add_argument("--workload-repeats", type=int, default=int(env("WL_REPEATS", 5)))
+    p.add_argument("--launch-repeats", type=int, default=int(env("LAUNCH_REPEATS", 5)))
+    p.add_argument("--launch-seconds", type=float, default=float(env("LAUNCH_SECONDS", 2)))
+    p.add_argument("--launch-threads", type=int, default=int(env("LAUNCH_THREADS", 4)))
+    p.add_argument("--wl-iterations", type=int, default=int(env("WL_ITERATIONS", 150)),
+                   help="workload iterations per run; the metric is the loop's period as the GPU ran it")
+    p.add_argument("--torch-steps", type=int, default=int(env("TORCH_STEPS", 300)))
+    p.add_argument("--torch-python", default=env("TORCH_PYTHON", ""),
                    help="python with torch (default: /opt/torch/.venv/bin/python3 if present, else python3)")
-    p.add_argument("--only", default=os.environ.get("ONLY", ""),
-                   help="comma list of benches: seed-lazy,sm-saturated,launch,torch")
+    p.add_argument("--launch-modes", default=env("LAUNCH_MODES", "alone,minimal-floor,floor,holdup,holdup-full"))
+    p.add_argument("--torch-modes", default=env("TORCH_MODES", "alone,minimal-floor,floor,holdup,torch.profiler"))
+    p.add_argument("--workload-modes", default=env("WL_MODES", "alone,minimal-floor,floor,holdup"))
+    p.add_argument("--sweep", default=env("SWEEP", DEFAULT_SWEEP), help="';'-separated floor sets of the sweeps")
+    p.add_argument("--sweep-repeats", type=int, default=int(env("SWEEP_REPEATS", 1)), help="processes per sweep")
+    p.add_argument("--sweep-rounds", type=int, default=int(env("SWEEP_ROUNDS", 5)))
+    p.add_argument("--sweep-phase-s", type=float, default=float(env("SWEEP_PHASE_S", 0.25)),
+                   help="launch sweep: seconds per set and round")
+    p.add_argument("--sweep-steps", type=int, default=int(env("SWEEP_STEPS", 40)),
+                   help="torch sweep: steps per set and round")
+    p.add_argument("--stress-threads", type=int, default=int(env("STRESS_THREADS", 8)))
+    p.add_argument("--stress-seconds", type=float, default=float(env("STRESS_SECONDS", 4)))
+    p.add_argument("--stress-repeats", type=int, default=int(env("STRESS_REPEATS", 2)))
+    p.add_argument("--only", default=env("ONLY", ""),
+                   help="comma list of benches: seed-lazy,sm-saturated,launch,torch,launch-kinds,torch-kinds,stress")
+    p.add_argument("--deadline-s", type=float, default=float(env("DEADLINE_S", 0)),
+                   help="start no run after this many seconds (0: none); what ran is summarized")
     p.add_argument("--run-timeout", type=float, default=120.0)
+    p.add_argument("--bootstrap", type=int, default=int(env("BOOTSTRAP", 1000)), help="resamples for the 95%% CIs")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the time estimate, run nothing")
     return p.parse_args()
 
@@ -82,72 +124,173 @@ def machine_info():
     return info
 
 
+# --- modes ---------------------------------------------------------------------
+
+
+class Mode:
+    """How a run is injected: library (None, 'holdup' or 'floor') and settings."""
+
+    def __init__(self, text):
+        self.name = text
+        base, extra = text, {}
+        if "{" in text and text.endswith("}"):
+            base, rest = text[:-1].split("{", 1)
+            for item in filter(None, rest.split(",")):
+                key, _, value = item.partition("=")
+                extra[key.strip()] = value.strip()
+        self.base = base
+        self.env = {}
+        if base == ALONE or base == TORCH_PROFILER:
+            self.library = None
+        elif base == HOLDUP:
+            self.library = HOLDUP
+        elif base == "holdup-full":
+            self.library, self.env = HOLDUP, dict(HOLDUP_FULL_ENV)
+        elif base in (FLOOR, MINIMAL, "full-floor") or base.startswith("floor:"):
+            self.library = FLOOR
+            floor_set = {FLOOR: "holdup", MINIMAL: "minimal", "full-floor": "full"}.get(base, base[len("floor:"):])
+            self.env = {"HOLDUP_FLOOR_SET": floor_set}
+        else:
+            raise ValueError(f"unknown mode '{text}'")
+        self.env.update(extra)
+        self.profiler = base == TORCH_PROFILER
+
+    def environment(self, build, run_dir):
+        env = dict(os.environ)
+        for name in ("CUDA_INJECTION64_PATH", "HOLDUP_OUTPUT", "HOLDUP_FLOOR_REPORT", "HOLDUP_FLOOR_SET"):
+            env.pop(name, None)
+        if self.library == HOLDUP:
+            env["CUDA_INJECTION64_PATH"] = str((build / "src/inject/libholdup.so").resolve())
+            env["HOLDUP_OUTPUT"] = str(run_dir)
+        elif self.library == FLOOR:
+            env["CUDA_INJECTION64_PATH"] = str((build / "bench/floor/libholdup_floor.so").resolve())
+            env["HOLDUP_FLOOR_REPORT"] = str(run_dir / "floor.json")
+        env.update(self.env)
+        return env
+
+
+def modes_of(text):
+    return [Mode(m) for m in split_modes(text)]
+
+
+def split_modes(text):
+    """Comma list, commas inside {...} kept."""
+    out, depth, cur = [], 0, ""
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if c == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += c
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+# --- benches ---------------------------------------------------------------------
+
+
 class Bench:
     """One workload: how to run it in each mode and how to read its metric."""
+    sweep = False
 
     def __init__(self, name, modes, repeats, higher_is_better, unit):
         self.name, self.modes, self.repeats = name, modes, repeats
         self.higher_is_better, self.unit = higher_is_better, unit
 
-    def variants(self):
-        return [None]
+    def metric(self, row):
+        """(value, samples for the CI, start-up s) of a finished run, or None."""
+        return None
 
 
 class WorkloadBench(Bench):
+    """ms per iteration: the mean period of the loop as the GPU ran it (the proxy seeing each
+    iteration's Kernel0 request), iterations after the first few; start-up = wall - iterations x period."""
+    SKIP = 3
+
     def __init__(self, scenario, args, build):
-        super().__init__(scenario, [ALONE, HOLDUP, FLOOR], args.repeats, False, "ms/iteration")
+        super().__init__(scenario, modes_of(args.workload_modes), args.workload_repeats, False, "ms/iteration")
         self.exe = build / "tools/workload/holdup-workload"
-        self.short, self.long = args.wl_short, args.wl_long
+        self.iterations = args.wl_iterations
 
-    def variants(self):
-        return ["short", "long"]
+    def command(self, mode, run_dir):
+        return [str(self.exe), "--scenario", self.name, "--no-events", "--iterations", str(self.iterations),
+                "--json", str(run_dir / "workload.json")]
 
-    def command(self, mode, variant):
-        n = self.short if variant == "short" else self.long
-        return [str(self.exe), "--scenario", self.name, "--no-events", "--iterations", str(n)]
+    def metric(self, row):
+        try:
+            doc = json.loads(Path(row["run_dir"], "workload.json").read_text())
+            seen = [it["request_seen_since_start_us"] for it in doc["processes"][0]["iterations"]]
+        except (OSError, ValueError, KeyError, IndexError):
+            return None
+        seen = seen[self.SKIP:]
+        periods = [(b - a) / 1e3 for a, b in zip(seen, seen[1:])]
+        if len(periods) < 2:
+            return None
+        mean = (seen[-1] - seen[0]) / 1e3 / len(periods)
+        return mean, periods, row["wall_s"] - self.iterations * mean / 1e3
 
     def estimate_s(self):
-        runs = self.repeats * len(self.modes)
-        return runs * (2 * WORKLOAD_STARTUP_S + (self.short + self.long) * WORKLOAD_ITERATION_S + 0.5)
+        return self.repeats * len(self.modes) * (WORKLOAD_STARTUP_S + self.iterations * WORKLOAD_ITERATION_S)
 
 
 class LaunchBench(Bench):
-    def __init__(self, args, build):
-        super().__init__("launch", [ALONE, HOLDUP, FLOOR], args.launch_repeats, True, "ops/s")
+    def __init__(self, name, args, build, modes, repeats, threads, seconds):
+        super().__init__(name, modes, repeats, True, "ops/s")
         self.exe = build / "bench/holdup-bench-launch"
-        self.threads, self.seconds = args.launch_threads, args.launch_seconds
+        self.threads, self.seconds = threads, seconds
 
-    def command(self, mode, variant):
+    def command(self, mode, run_dir):
         return [str(self.exe), "--threads", str(self.threads), "--seconds", str(self.seconds)]
 
+    def metric(self, row):
+        r = row.get("result") or {}
+        return (r["ops_per_s"], [r["ops_per_s"]], r["startup_s"]) if "ops_per_s" in r else None
+
     def estimate_s(self):
-        return self.repeats * len(self.modes) * (self.seconds + 2.0)
+        holdups = sum(1 for m in self.modes if m.library == HOLDUP)
+        return self.repeats * (len(self.modes) * (self.seconds + 0.6) + holdups * INFO_S)
 
 
 class TorchBench(Bench):
     def __init__(self, args, python):
-        super().__init__("torch", [ALONE, HOLDUP, FLOOR, TORCH_PROFILER], args.repeats, True, "steps/s")
+        super().__init__("torch", modes_of(args.torch_modes), args.repeats, True, "steps/s")
         self.python, self.steps = python, args.torch_steps
 
-    def command(self, mode, variant):
+    def command(self, mode, run_dir):
         cmd = [self.python, str(REPO / "bench/torch_train.py"), "--steps", str(self.steps)]
-        return cmd + (["--profiler"] if mode == TORCH_PROFILER else [])
+        return cmd + (["--profiler"] if mode.profiler else [])
+
+    def metric(self, row):
+        r = row.get("result") or {}
+        return (r["steps_per_s"], [r["steps_per_s"]], r["startup_s"]) if "steps_per_s" in r else None
 
     def estimate_s(self):
         return self.repeats * len(self.modes) * (TORCH_STARTUP_S + (self.steps + 30) * TORCH_STEP_S + 1.0)
 
 
-def mode_env(mode, build, run_dir):
-    env = dict(os.environ)
-    for name in ("CUDA_INJECTION64_PATH", "HOLDUP_OUTPUT", "HOLDUP_FLOOR_REPORT"):
-        env.pop(name, None)
-    if mode == HOLDUP:
-        env["CUDA_INJECTION64_PATH"] = str((build / "src/inject/libholdup.so").resolve())
-        env["HOLDUP_OUTPUT"] = str(run_dir)
-    elif mode == FLOOR:
-        env["CUDA_INJECTION64_PATH"] = str((build / "bench/floor/libholdup_floor.so").resolve())
-        env["HOLDUP_FLOOR_REPORT"] = str(run_dir / "floor.json")
-    return env
+class SweepBench(Bench):
+    """One process under the floor, switching CUPTI set-ups in place (holdup_floor_select)."""
+    sweep = True
+
+    def __init__(self, name, args, sets, command, unit, per_round_s, startup_s, reference):
+        first = sets[0]
+        super().__init__(name, [Mode(f"floor:{first}")], args.sweep_repeats, True, unit)
+        self.sets, self._command, self.per_round_s, self.startup_s = sets, command, per_round_s, startup_s
+        self.rounds, self.reference = args.sweep_rounds, reference
+
+    def command(self, mode, run_dir):
+        return self._command
+
+    def metric(self, row):
+        return None
+
+    def estimate_s(self):
+        return self.repeats * (self.startup_s + self.rounds * len(self.sets) * self.per_round_s)
+
+
+# --- running ---------------------------------------------------------------------
 
 
 def read_traces(holdup_exe, run_dir):
@@ -182,14 +325,17 @@ def read_traces(holdup_exe, run_dir):
     return out
 
 
-def run_one(bench, mode, variant, rep, build, out_dir, timeout):
-    tag = f"{bench.name}/{mode.replace('.', '_')}-{rep}" + (f"-{variant}" if variant else "")
-    run_dir = (out_dir / "runs" / tag).resolve()
+def safe(text):
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
+
+
+def run_one(bench, mode, rep, build, out_dir, timeout):
+    run_dir = (out_dir / "runs" / bench.name / f"{safe(mode.name)}-{rep}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    cmd = bench.command(mode, variant)
+    cmd = bench.command(mode, run_dir)
     t0 = time.perf_counter()
     try:
-        p = subprocess.run(cmd, env=mode_env(mode, build, run_dir), capture_output=True, text=True,
+        p = subprocess.run(cmd, env=mode.environment(build, run_dir), capture_output=True, text=True,
                            timeout=timeout, cwd=run_dir)
         rc, stdout, stderr = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
@@ -199,16 +345,22 @@ def run_one(bench, mode, variant, rep, build, out_dir, timeout):
     wall = time.perf_counter() - t0
     (run_dir / "stdout.txt").write_text(stdout)
     (run_dir / "stderr.txt").write_text(stderr)
-    row = {"bench": bench.name, "mode": mode, "rep": rep, "variant": variant, "rc": rc, "wall_s": wall,
-           "command": " ".join(cmd)}
-    if rc == 0 and isinstance(bench, (LaunchBench, TorchBench)):
+    row = {"bench": bench.name, "mode": mode.name, "rep": rep, "rc": rc, "wall_s": wall, "command": " ".join(cmd),
+           "settings": mode.env, "run_dir": str(run_dir)}
+    if rc == 0 and not isinstance(bench, WorkloadBench):
         try:
             row["result"] = json.loads(stdout.strip().splitlines()[-1])
         except (json.JSONDecodeError, IndexError):
             row["rc"] = "bad-output"
-    if mode == HOLDUP:
+    if rc == 0 and not bench.sweep:
+        m = bench.metric(row)
+        if m is None:
+            row["rc"] = "bad-output"
+        else:
+            row["metric"], row["samples"], row["startup_s"] = m
+    if mode.library == HOLDUP:
         row.update(read_traces(build / "tools/holdup/holdup", run_dir))
-    elif mode == FLOOR:
+    elif mode.library == FLOOR:
         try:
             row["floor"] = json.loads((run_dir / "floor.json").read_text())
         except (OSError, json.JSONDecodeError):
@@ -216,33 +368,7 @@ def run_one(bench, mode, variant, rep, build, out_dir, timeout):
     return row
 
 
-def metric_by_rep(bench, rows):
-    """{mode: [(rep, metric, startup_s)]} from the runs of one bench."""
-    out = {}
-    for mode in bench.modes:
-        mine = [r for r in rows if r["mode"] == mode and r["rc"] == 0]
-        values = []
-        for rep in sorted({r["rep"] for r in mine}):
-            of_rep = [r for r in mine if r["rep"] == rep]
-            if isinstance(bench, WorkloadBench):
-                short = next((r for r in of_rep if r["variant"] == "short"), None)
-                long = next((r for r in of_rep if r["variant"] == "long"), None)
-                if short and long:
-                    per_iteration = (long["wall_s"] - short["wall_s"]) / (bench.long - bench.short)
-                    values.append((rep, per_iteration * 1e3, short["wall_s"] - bench.short * per_iteration))
-            else:
-                r = of_rep[0]
-                key = "ops_per_s" if isinstance(bench, LaunchBench) else "steps_per_s"
-                values.append((rep, r["result"][key], r["result"]["startup_s"]))
-        out[mode] = values
-    return out
-
-
-def added_cost(bench, alone, value):
-    """Relative added time per unit of work over the app alone."""
-    if alone is None or value is None or alone <= 0 or value <= 0:
-        return None
-    return alone / value - 1.0 if bench.higher_is_better else value / alone - 1.0
+# --- statistics ------------------------------------------------------------------
 
 
 def median_or_none(values):
@@ -250,61 +376,219 @@ def median_or_none(values):
     return statistics.median(values) if values else None
 
 
-def summarize(benches, rows):
+def per_unit_time(bench, value):
+    """Time per unit of work (smaller is better) from the bench's metric."""
+    return 1.0 / value if bench.higher_is_better else value
+
+
+def added(bench, alone_value, value):
+    """Relative added time per unit of work over the app alone."""
+    if alone_value is None or value is None or alone_value <= 0 or value <= 0:
+        return None
+    return per_unit_time(bench, value) / per_unit_time(bench, alone_value) - 1.0
+
+
+def resample_metric(bench, runs, rng):
+    """One bootstrap draw of a mode's median: runs resampled, and each run's samples
+    (a workload run's iteration periods) resampled within it."""
+    draw = [rng.choice(runs) for _ in runs]
+    values = []
+    for r in draw:
+        s = r["samples"]
+        if len(s) > 1:
+            values.append(sum(rng.choice(s) for _ in s) / len(s))
+        else:
+            values.append(r["metric"])
+    return statistics.median(values)
+
+
+def ci_added(bench, alone_runs, runs, n, rng):
+    """95 % interval of the added cost (percentile bootstrap), or (None, None)."""
+    if not alone_runs or not runs or n <= 0:
+        return None, None
+    values = []
+    for _ in range(n):
+        a = added(bench, resample_metric(bench, alone_runs, rng), resample_metric(bench, runs, rng))
+        if a is not None:
+            values.append(a * 100)
+    if len(values) < 10:
+        return None, None
+    values.sort()
+    return values[int(0.025 * len(values))], values[min(len(values) - 1, int(0.975 * len(values)))]
+
+
+def summarize(benches, rows, n_boot):
+    rng = random.Random(12)
     summary = []
     for bench in benches:
+        if bench.sweep:
+            continue
         mine = [r for r in rows if r["bench"] == bench.name]
-        by_mode = metric_by_rep(bench, mine)
-        alone = median_or_none([v for _, v, _ in by_mode.get(ALONE, [])])
-        floor_added = added_cost(bench, alone, median_or_none([v for _, v, _ in by_mode.get(FLOOR, [])]))
+        ok = {m.name: [r for r in mine if r["mode"] == m.name and r["rc"] == 0 and "metric" in r] for m in bench.modes}
+        medians = {name: median_or_none([r["metric"] for r in runs]) for name, runs in ok.items()}
+        alone = medians.get(ALONE)
+        added_of = {name: added(bench, alone, med) for name, med in medians.items()}
         for mode in bench.modes:
-            values = [v for _, v, _ in by_mode.get(mode, [])]
-            med = median_or_none(values)
-            added = added_cost(bench, alone, med)
-            runs = [r for r in mine if r["mode"] == mode]
-            recs = [r.get("records_per_s") for r in runs if r.get("records_per_s")]
-            drops = [r.get("dropped_records") for r in runs if "dropped_records" in r]
-            if mode == FLOOR:
-                drops = [r["floor"]["dropped_records"] for r in runs if r.get("floor")]
+            runs = ok[mode.name]
+            values = [r["metric"] for r in runs]
+            med = medians[mode.name]
+            a = added_of[mode.name]
+            all_runs = [r for r in mine if r["mode"] == mode.name]
+            low, high = ci_added(bench, ok.get(ALONE, []), runs, n_boot, rng) if mode.name != ALONE else (None, None)
+
+            def ratio(other):
+                b = added_of.get(other)
+                return a / b if a is not None and b and b > 0 and mode.name != other else None
+
+            recs = [r.get("records_per_s") for r in all_runs if r.get("records_per_s")]
+            drops = [r.get("dropped_records") for r in all_runs if "dropped_records" in r]
+            if mode.library == FLOOR:
+                drops = [r["floor"]["dropped_records"] for r in all_runs if r.get("floor")]
             summary.append({
                 "bench": bench.name,
-                "mode": mode,
+                "mode": mode.name,
+                "settings": mode.env,
                 "unit": bench.unit,
                 "runs_ok": len(values),
-                "runs_failed": sum(1 for r in runs if r["rc"] != 0),
+                "runs_failed": sum(1 for r in all_runs if r["rc"] != 0),
                 "median": med,
                 "spread_pct": (max(values) - min(values)) / med * 100 if med and len(values) > 1 else None,
-                "added_pct": added * 100 if added is not None else None,
-                "holdup_over_floor": (added / floor_added if mode == HOLDUP and added is not None
-                                      and floor_added and floor_added > 0 else None),
-                "startup_s": median_or_none([s for _, _, s in by_mode.get(mode, [])]),
+                "added_pct": a * 100 if a is not None else None,
+                "added_ci95_low_pct": low,
+                "added_ci95_high_pct": high,
+                "holdup_over_floor": ratio(FLOOR) if mode.library == HOLDUP else None,
+                "over_minimal_floor": ratio(MINIMAL) if mode.library is not None else None,
+                "over_torch_profiler": ratio(TORCH_PROFILER) if mode.library is not None else None,
+                "startup_s": median_or_none([r.get("startup_s") for r in runs]),
                 "records_per_s": median_or_none(recs),
-                "records_per_run": median_or_none([r.get("records") for r in runs if "records" in r]),
+                "records_per_run": median_or_none([r.get("records") for r in all_runs if "records" in r]),
                 "dropped_records": max(drops) if drops else None,
-                "buffers_denied": max((r.get("buffers_denied", 0) for r in runs), default=None) if mode == HOLDUP else None,
-                "callback_events_dropped": max((r.get("callback_events_dropped", 0) for r in runs), default=None)
-                if mode == HOLDUP else None,
+                "buffers_denied": max((r.get("buffers_denied", 0) for r in all_runs), default=None)
+                if mode.library == HOLDUP else None,
+                "callback_events_dropped": max((r.get("callback_events_dropped", 0) for r in all_runs), default=None)
+                if mode.library == HOLDUP else None,
             })
     return summary
+
+
+def summarize_sweeps(benches, rows, summary, n_boot):
+    """Per set: added time per unit of work over the minimal set, paired round by round in one process,
+    as a share of the app's own time (its alone median from the same command) and, with the minimal
+    floor's added cost, an estimate of the set's added cost over alone."""
+    rng = random.Random(34)
+    out = []
+    for bench in benches:
+        if not bench.sweep:
+            continue
+        base = next((s for s in summary if s["bench"] == bench.reference and s["mode"] == ALONE), None)
+        minimal = next((s for s in summary if s["bench"] == bench.reference and s["mode"] == MINIMAL), None)
+        ref = bench.sets[0]
+        diffs = {s: [] for s in bench.sets}
+        values = {s: [] for s in bench.sets}
+        for row in rows:
+            if row["bench"] != bench.name or row["rc"] != 0:
+                continue
+            result = row.get("result") or {}
+            sweep = result.get("sweep") or {}
+            if "sweep_step_ms" in result:  # the torch loop: ms/step -> steps/s, as its main bench
+                sweep = {k: [1000.0 / v if v > 0 else 0.0 for v in vs] for k, vs in result["sweep_step_ms"].items()}
+            ref_values = sweep.get(ref, [])
+            for s in bench.sets:
+                for i, v in enumerate(sweep.get(s, [])):
+                    if v and v > 0:
+                        values[s].append(v)
+                        if i < len(ref_values) and ref_values[i] > 0:
+                            diffs[s].append(per_unit_time(bench, v) - per_unit_time(bench, ref_values[i]))
+        alone_t = per_unit_time(bench, base["median"]) if base and base["median"] else None
+        ref_t = per_unit_time(bench, median_or_none(values[ref])) if values[ref] else None
+        scale = alone_t or ref_t
+        for s in bench.sets:
+            d = diffs[s]
+            med = median_or_none(d)
+            low = high = None
+            if len(d) >= 3 and n_boot > 0:
+                boots = sorted(statistics.median([rng.choice(d) for _ in d]) for _ in range(n_boot))
+                low, high = boots[int(0.025 * n_boot)], boots[min(n_boot - 1, int(0.975 * n_boot))]
+            pct = (lambda x: x / scale * 100 if x is not None and scale else None)
+            out.append({
+                "bench": bench.name,
+                "set": s,
+                "unit": bench.unit,
+                "rounds": len(d),
+                "median": median_or_none(values[s]),
+                "adds_over_minimal_pct": pct(med),
+                "adds_ci95_low_pct": pct(low),
+                "adds_ci95_high_pct": pct(high),
+                "of": "alone" if alone_t else "minimal",
+                "est_added_vs_alone_pct": (minimal["added_pct"] + pct(med))
+                if minimal and minimal["added_pct"] is not None and med is not None and alone_t else None,
+            })
+    return out
 
 
 def fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
 
-def table(summary, info):
+def table(summary, kinds, info):
     lines = [f"card: {info.get('card')}, driver {info.get('driver')}, {info['date_utc']} UTC, commit {info['commit']}",
              "",
-             "| workload | mode | added vs alone | holdup/floor added | median | unit | spread | start-up s "
-             "| records/s | dropped | runs ok/failed |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| workload | mode | added vs alone | 95% CI | holdup/floor | /minimal-floor | /torch.profiler | median "
+             "| unit | spread | start-up s | records/s | dropped | runs ok/failed |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in summary:
+        ci = ("-" if s["added_ci95_low_pct"] is None
+              else f"{s['added_ci95_low_pct']:+.2f} .. {s['added_ci95_high_pct']:+.2f}%")
         lines.append(
-            f"| {s['bench']} | {s['mode']} | {fmt(s['added_pct'], '+.2f')}% | {fmt(s['holdup_over_floor'], '.2f')} "
+            f"| {s['bench']} | {s['mode']} | {fmt(s['added_pct'], '+.2f')}% | {ci} | {fmt(s['holdup_over_floor'], '.2f')} "
+            f"| {fmt(s['over_minimal_floor'], '.2f')} | {fmt(s['over_torch_profiler'], '.2f')} "
             f"| {fmt(s['median'], '.4g')} | {s['unit']} | {fmt(s['spread_pct'], '.1f')}% | {fmt(s['startup_s'], '.2f')} "
             f"| {fmt(s['records_per_s'], '.3g')} | {fmt(s['dropped_records'], 'd')} "
             f"| {s['runs_ok']}/{s['runs_failed']} |")
+    if kinds:
+        lines += ["", "In-process sweeps: what each CUPTI set adds over the minimal one (paired round by round; "
+                      "% of the app's own time per unit of work)", "",
+                  "| bench | set | adds over minimal | 95% CI | est. added vs alone | median | unit | rounds |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for k in kinds:
+            ci = ("-" if k["adds_ci95_low_pct"] is None
+                  else f"{k['adds_ci95_low_pct']:+.2f} .. {k['adds_ci95_high_pct']:+.2f}%")
+            lines.append(f"| {k['bench']} | {k['set']} | {fmt(k['adds_over_minimal_pct'], '+.2f')}% | {ci} "
+                         f"| {fmt(k['est_added_vs_alone_pct'], '+.1f')}% | {fmt(k['median'], '.4g')} | {k['unit']} "
+                         f"| {k['rounds']} |")
     return "\n".join(lines) + "\n"
+
+
+def build_benches(args, build, python):
+    wanted = [w for w in args.only.split(",") if w] or ["seed-lazy", "sm-saturated", "launch", "torch",
+                                                        "launch-kinds", "torch-kinds", "stress"]
+    sets = [s for s in args.sweep.split(";") if s]
+    benches = []
+    for w in wanted:
+        if w in ("seed-lazy", "sm-saturated"):
+            benches.append(WorkloadBench(w, args, build))
+        elif w == "launch":
+            benches.append(LaunchBench("launch", args, build, modes_of(args.launch_modes), args.launch_repeats,
+                                       args.launch_threads, args.launch_seconds))
+        elif w == "torch":
+            benches.append(TorchBench(args, python))
+        elif w == "launch-kinds":
+            exe = build / "bench/holdup-bench-launch"
+            cmd = [str(exe), "--threads", str(args.launch_threads), "--floor-sweep", ";".join(sets),
+                   "--sweep-rounds", str(args.sweep_rounds), "--sweep-phase-s", str(args.sweep_phase_s)]
+            benches.append(SweepBench("launch-kinds", args, sets, cmd, "ops/s", args.sweep_phase_s + 0.06, 1.0,
+                                      "launch"))
+        elif w == "torch-kinds":
+            cmd = [python, str(REPO / "bench/torch_train.py"), "--steps", "10", "--floor-sweep", ";".join(sets),
+                   "--sweep-rounds", str(args.sweep_rounds), "--sweep-steps", str(args.sweep_steps)]
+            benches.append(SweepBench("torch-kinds", args, sets, cmd, "steps/s", (args.sweep_steps + 3) * TORCH_STEP_S,
+                                      TORCH_STARTUP_S, "torch"))
+        elif w == "stress":
+            benches.append(LaunchBench("stress", args, build, modes_of("holdup-full"), args.stress_repeats,
+                                       args.stress_threads, args.stress_seconds))
+        else:
+            raise ValueError(f"unknown bench '{w}' in --only")
+    return benches
 
 
 def main():
@@ -312,21 +596,14 @@ def main():
     build = args.build_dir.resolve()
     python = args.torch_python or ("/opt/torch/.venv/bin/python3" if os.path.exists("/opt/torch/.venv/bin/python3")
                                    else "python3")
-    wanted = [w for w in args.only.split(",") if w] or ["seed-lazy", "sm-saturated", "launch", "torch"]
-    benches = []
-    for w in wanted:
-        if w in ("seed-lazy", "sm-saturated"):
-            benches.append(WorkloadBench(w, args, build))
-        elif w == "launch":
-            benches.append(LaunchBench(args, build))
-        elif w == "torch":
-            benches.append(TorchBench(args, python))
-        else:
-            log(f"overhead.py: unknown bench '{w}' in --only; use seed-lazy,sm-saturated,launch,torch")
-            return 2
+    try:
+        benches = build_benches(args, build, python)
+    except ValueError as e:
+        log(f"overhead.py: {e}")
+        return 2
     needed = ["src/inject/libholdup.so", "bench/floor/libholdup_floor.so", "tools/holdup/holdup"]
     needed += ["tools/workload/holdup-workload"] if any(isinstance(b, WorkloadBench) for b in benches) else []
-    needed += ["bench/holdup-bench-launch"] if any(isinstance(b, LaunchBench) for b in benches) else []
+    needed += ["bench/holdup-bench-launch"] if any(b.name in ("launch", "launch-kinds", "stress") for b in benches) else []
     missing = [n for n in needed if not (build / n).exists()]
     if missing:
         log(f"overhead.py: missing under {build}: {', '.join(missing)}; build them "
@@ -334,20 +611,25 @@ def main():
         return 2
 
     estimate = sum(b.estimate_s() for b in benches)
-    plan = [f"{b.name}: {b.repeats} rounds of {' '.join(b.modes)}" +
-            (f" (each {b.short} and {b.long} iterations)" if isinstance(b, WorkloadBench) else "") for b in benches]
-    log("plan:\n  " + "\n  ".join(plan) + f"\nestimated {estimate / 60:.1f} min")
+    plan = []
+    for b in benches:
+        if b.sweep:
+            plan.append(f"{b.name}: {b.repeats} process(es), {b.rounds} rounds over {len(b.sets)} CUPTI sets")
+        else:
+            plan.append(f"{b.name}: {b.repeats} rounds of {', '.join(m.name for m in b.modes)}")
+    log("plan (rounds interleaved across benches, mode order rotated each round):\n  " + "\n  ".join(plan)
+        + f"\nestimated {estimate / 60:.1f} min" + (f" (deadline {args.deadline_s:.0f} s)" if args.deadline_s else ""))
     if args.dry_run:
         return 0
     if not have_gpu():
         print("no GPU: skipped")
         return 0
 
-    if any(isinstance(b, TorchBench) for b in benches):
+    if any(b.name.startswith("torch") for b in benches):
         r = subprocess.run([python, "-c", "import torch; assert torch.cuda.is_available()"], capture_output=True)
         if r.returncode != 0:
-            log(f"overhead.py: {python} has no torch with CUDA: torch bench skipped")
-            benches = [b for b in benches if not isinstance(b, TorchBench)]
+            log(f"overhead.py: {python} has no torch with CUDA: torch benches skipped")
+            benches = [b for b in benches if not b.name.startswith("torch")]
 
     out = args.out_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -355,25 +637,36 @@ def main():
     (out / "machine.json").write_text(json.dumps(info, indent=1))
     rows = []
     started = time.perf_counter()
+    stopped_early = False
     with open(out / "runs.jsonl", "w") as runs_file:
-        for bench in benches:
-            for rep in range(bench.repeats):
-                for mode in bench.modes:
-                    for variant in bench.variants():
-                        row = run_one(bench, mode, variant, rep, build, out, args.run_timeout)
-                        rows.append(row)
-                        runs_file.write(json.dumps(row) + "\n")
-                        runs_file.flush()
-                        log(f"[{time.perf_counter() - started:6.1f}s] {bench.name} {mode} rep {rep}"
-                            f"{' ' + variant if variant else ''}: rc {row['rc']}, {row['wall_s']:.2f} s"
-                            + (f", {row['records']} records" if "records" in row else ""))
-    summary = summarize(benches, rows)
-    (out / "summary.json").write_text(json.dumps({"machine": info, "rows": summary}, indent=1))
+        for rep in range(max(b.repeats for b in benches)):
+            for bench in benches:
+                if rep >= bench.repeats:
+                    continue
+                k = rep % len(bench.modes)
+                for mode in bench.modes[k:] + bench.modes[:k]:
+                    if args.deadline_s and time.perf_counter() - started > args.deadline_s:
+                        stopped_early = True
+                        break
+                    row = run_one(bench, mode, rep, build, out, args.run_timeout)
+                    rows.append(row)
+                    runs_file.write(json.dumps(row) + "\n")
+                    runs_file.flush()
+                    log(f"[{time.perf_counter() - started:6.1f}s] {bench.name} {mode.name} rep {rep}: rc {row['rc']}, "
+                        f"{row['wall_s']:.2f} s" + (f", {row['records']} records" if "records" in row else "")
+                        + (f", {row['metric']:.4g} {bench.unit}" if "metric" in row else ""))
+    if stopped_early:
+        log(f"deadline of {args.deadline_s:.0f} s reached: later runs skipped")
+    summary = summarize(benches, rows, args.bootstrap)
+    kinds = summarize_sweeps(benches, rows, summary, args.bootstrap)
+    doc = {"machine": info, "rows": summary, "kinds": kinds,
+           "plan": {"benches": plan, "stopped_early": stopped_early, "argv": sys.argv[1:]}}
+    (out / "summary.json").write_text(json.dumps(doc, indent=1))
     with open(out / "summary.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(summary[0].keys()) if summary else ["bench"])
         w.writeheader()
         w.writerows(summary)
-    text = table(summary, info)
+    text = table(summary, kinds, info)
     (out / "table.md").write_text(text)
     print(text)
     log(f"total {time.perf_counter() - started:.0f} s; results in {out}")

@@ -11,7 +11,14 @@ torch.profiler.profile(activities=[CPU, CUDA]); the profiler's teardown
 (stop and result processing, at the context's exit) and any --trace export
 happen after the timed region and are reported apart.
 
-Exit: 0, 77 when torch or a CUDA device is missing (scripts say "skipped").
+--floor-sweep "SET;SET;..." (under libholdup_floor.so, issue 12): after the
+warm-up, switches the floor's CUPTI set-up (holdup_floor_select) between
+blocks of --sweep-steps timed steps, --sweep-rounds rounds, the order rotated
+every round, and reports the step time per set ("sweep" in the JSON): what
+each CUPTI kind or callback adds to this loop, in one process.
+
+Exit: 0, 77 when torch or a CUDA device is missing (scripts say "skipped"),
+2 when --floor-sweep finds no floor library.
 """
 import argparse
 import json
@@ -30,7 +37,28 @@ def parse_args():
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--profiler", action="store_true", help="run under torch.profiler (CPU and CUDA activities)")
     p.add_argument("--trace", help="with --profiler: export a Chrome trace here, after timing")
+    p.add_argument("--floor-sweep", default="", help="floor sets to switch between, ';'-separated")
+    p.add_argument("--sweep-rounds", type=int, default=4)
+    p.add_argument("--sweep-steps", type=int, default=50, help="timed steps per set and round")
+    p.add_argument("--sweep-settle", type=int, default=3, help="untimed steps after each switch")
     return p.parse_args()
+
+
+def floor_select():
+    """holdup_floor_select of the injected floor library (already loaded), or None."""
+    import ctypes
+    import os
+    path = os.environ.get("CUDA_INJECTION64_PATH", "")
+    if not path:
+        return None
+    try:
+        lib = ctypes.CDLL(path, mode=os.RTLD_NOLOAD | os.RTLD_NOW)
+        fn = lib.holdup_floor_select
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_char_p]
+    fn.restype = ctypes.c_int
+    return fn
 
 
 def main():
@@ -71,6 +99,28 @@ def main():
     for _ in range(args.warmup):
         step()
     torch.cuda.synchronize()
+    sweep = {}
+    sets = [x for x in args.floor_sweep.split(";") if x]
+    if sets:
+        select = floor_select()
+        if select is None:
+            print("torch_train.py: --floor-sweep needs CUDA_INJECTION64_PATH=libholdup_floor.so", file=sys.stderr)
+            return 2
+        for r in range(args.sweep_rounds):
+            for k in range(len(sets)):
+                name = sets[(k + r) % len(sets)]
+                rc = select(name.encode())
+                if rc != 0:
+                    print(f"torch_train.py: holdup_floor_select({name}) = {rc}", file=sys.stderr)
+                    continue
+                for _ in range(args.sweep_settle):
+                    step()
+                torch.cuda.synchronize()
+                t0 = time.perf_counter()
+                for _ in range(args.sweep_steps):
+                    step()
+                torch.cuda.synchronize()
+                sweep.setdefault(name, []).append((time.perf_counter() - t0) / args.sweep_steps * 1e3)
     timed_start = time.perf_counter()
     for _ in range(args.steps):
         loss = step()
@@ -103,6 +153,7 @@ def main():
         "profiler_teardown_s": teardown_s,
         "profiler_export_s": export_s,
         "final_loss": final_loss,
+        **({"sweep_step_ms": sweep} if sweep else {}),
     }))
     return 0
 

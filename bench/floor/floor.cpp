@@ -9,20 +9,48 @@
 //     PER_THREAD_ACTIVITY_BUFFER as configured, the buffer callbacks,
 //     latency timestamps, CUDA event device timestamps, the RESOURCE domain,
 //     the six kernel launch driver callbacks and the three runtime callbacks,
-//     then the same activity kinds (the table is replicated below: holdup's
-//     is private to callbacks.cpp);
+//     then the same activity kinds (holdup's table, cupti_tables.h) and,
+//     unless HOLDUP_ALL_API_RECORDS=1, the same calls' API records left out
+//     (quiet_apis.h);
 //   - buffers from holdup's BufferPool (preallocated, zeroed, mmap'd);
 //   - cuptiActivityFlushAll(0) every flush period from a thread of its own,
 //     FLUSH_FORCED at exit.
-// Different: the API/resource callback returns at once (holdup reads the
-// clock and the thread id and posts an event), and completed buffers are
+// Different: the API/resource callback returns at once (holdup looks a
+// launched function up in its set of seen ones, and for a first launch or a
+// resource event reads the clock and the thread id and posts an event),
+// and completed buffers are
 // zeroed and returned to the pool without being decoded or written.
+//
+// HOLDUP_FLOOR_SET chooses the CUPTI set-up (issue 12):
+//   holdup (default)  holdup's own, from its settings as above (its lean
+//                     API record selection included);
+//   minimal           the least CUPTI that still yields kernel, memcpy and
+//                     memset records with their API calls: CONCURRENT_KERNEL,
+//                     MEMCPY, MEMSET, RUNTIME; no callbacks, no latency or
+//                     event timestamps;
+//   full              every kind, every callback, latency timestamps, every
+//                     API call's record (holdup before issue 12);
+// each optionally followed by +TOKEN / -TOKEN: an activity kind name
+// (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
+// CONTEXT, MARKER, NAME, ...), cb-resource, cb-launch, cb-runtime (holdup's
+// three callback sets), latency (kernel queued/submitted timestamps) or
+// quiet-api (the per-call API records holdup leaves out, quiet_apis.h).
+// E.g. "minimal+CUDA_EVENT", "holdup-latency". Buffer settings (size,
+// count, per-thread buffers) and the flush period always come from the
+// HOLDUP_* settings.
+//
+// holdup_floor_select(spec) (exported) switches a running process to
+// another set, for in-process sweeps (bench/torch_train.py --floor-sweep):
+// kinds, callbacks and API records switch; latency timestamps cannot (CUPTI
+// reads them before CUDA starts): it returns -1 if the spec differs there,
+// -2 on a bad spec, else 0.
 //
 // At exit it prints one line on stderr and, if HOLDUP_FLOOR_REPORT names a
 // file, the same counters as JSON there.
 
 #include <cupti.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -30,9 +58,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "api_names.h"
 #include "buffer_pool.h"
 #include "config.h"
 #include "cupti_tables.h"
@@ -47,6 +78,66 @@ using inject::ActivityKind;
 using inject::kCuptiKinds;
 using inject::kLaunchCbids;
 using inject::kRuntimeCbids;
+
+// One CUPTI set-up (see the top of the file).
+struct FloorSet {
+  uint32_t kinds = 0;  // ActivityKind bits
+  bool cb_resource = false;
+  bool cb_launch = false;
+  bool cb_runtime = false;
+  bool latency = false;
+  bool quiet_api = false;  // leave out the quiet calls' API records
+  bool operator==(const FloorSet&) const = default;
+};
+
+constexpr uint32_t kMinimalKinds = inject::kind_bit(ActivityKind::kConcurrentKernel) |
+                                   inject::kind_bit(ActivityKind::kMemcpy) |
+                                   inject::kind_bit(ActivityKind::kMemset) | inject::kind_bit(ActivityKind::kRuntime);
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+// False on a bad spec.
+bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
+  size_t end = spec.find_first_of("+-");
+  const std::string base = upper(spec.substr(0, end));
+  FloorSet set;
+  if (base.empty() || base == "HOLDUP") {
+    set = {config.enabled_kinds, true, true, true, config.latency_timestamps, !config.all_api_records};
+  } else if (base == "MINIMAL") {
+    set = {kMinimalKinds, false, false, false, false, false};
+  } else if (base == "FULL") {
+    set = {inject::kAllActivityKinds, true, true, true, true, false};
+  } else {
+    return false;
+  }
+  while (end != std::string_view::npos) {
+    const bool add = spec[end] == '+';
+    const size_t next = spec.find_first_of("+-", end + 1);
+    const std::string token = upper(spec.substr(end + 1, next == std::string_view::npos ? next : next - end - 1));
+    end = next;
+    if (token == "CB-RESOURCE") set.cb_resource = add;
+    else if (token == "CB-LAUNCH") set.cb_launch = add;
+    else if (token == "CB-RUNTIME") set.cb_runtime = add;
+    else if (token == "LATENCY") set.latency = add;
+    else if (token == "QUIET-API") set.quiet_api = add;
+    else {
+      bool found = false;
+      for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
+        if (token != inject::activity_kind_name(static_cast<ActivityKind>(i))) continue;
+        const uint32_t bit = 1u << i;
+        set.kinds = add ? (set.kinds | bit) : (set.kinds & ~bit);
+        found = true;
+      }
+      if (!found) return false;
+    }
+  }
+  *out = set;
+  return true;
+}
 
 // Everything is leaked on purpose: it must outlive atexit and CUPTI threads.
 struct Floor {
@@ -72,6 +163,11 @@ struct Floor {
   std::atomic<uint64_t> bytes_completed{0};
   std::atomic<uint64_t> failed_calls{0};
   std::array<std::atomic<CUcontext>, 64> contexts{};
+
+  std::mutex select_mutex;  // holdup_floor_select
+  FloorSet active;           // guarded by select_mutex after start-up
+  std::vector<uint32_t> quiet_runtime = inject::quiet_api_cbids(inject::ApiDomain::kRuntime);
+  std::vector<uint32_t> quiet_driver = inject::quiet_api_cbids(inject::ApiDomain::kDriver);
 };
 
 Floor* g_floor = nullptr;
@@ -190,6 +286,49 @@ void count(CUptiResult r) {
   if (r != CUPTI_SUCCESS) g_floor->failed_calls.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Switches kinds, callbacks and per-call API records from `from` to `to`
+// (the first time from an empty set). Kinds are enabled before the per-call
+// switches: CUPTI's kind-wide enable overrides them.
+void apply(Floor& f, const FloorSet& from, const FloorSet& to) {
+  if (from.cb_resource != to.cb_resource)
+    count(cuptiEnableDomain(to.cb_resource ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RESOURCE));
+  if (from.cb_launch != to.cb_launch)
+    for (CUpti_CallbackId cbid : kLaunchCbids)
+      count(cuptiEnableCallback(to.cb_launch ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
+  if (from.cb_runtime != to.cb_runtime)
+    for (CUpti_CallbackId cbid : kRuntimeCbids)
+      count(cuptiEnableCallback(to.cb_runtime ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
+  for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
+    const uint32_t bit = 1u << i;
+    const bool on = (to.kinds & bit) != 0;
+    const bool api = static_cast<ActivityKind>(i) == ActivityKind::kRuntime ||
+                     static_cast<ActivityKind>(i) == ActivityKind::kDriver;
+    if (on != ((from.kinds & bit) != 0)) {
+      count(on ? cuptiActivityEnable(kCuptiKinds[i]) : cuptiActivityDisable(kCuptiKinds[i]));
+    } else if (api && on && from.quiet_api != to.quiet_api) {
+      count(cuptiActivityEnable(kCuptiKinds[i]));  // every call's record again
+    }
+  }
+  if (to.quiet_api) {
+    if (to.kinds & inject::kind_bit(ActivityKind::kRuntime))
+      for (uint32_t cbid : f.quiet_runtime) count(cuptiActivityEnableRuntimeApi(cbid, 0));
+    if (to.kinds & inject::kind_bit(ActivityKind::kDriver))
+      for (uint32_t cbid : f.quiet_driver) count(cuptiActivityEnableDriverApi(cbid, 0));
+  }
+}
+
+// The set at start-up: HOLDUP_FLOOR_SET, or holdup's.
+FloorSet initial_set(const Config& config) {
+  FloorSet set;
+  const char* spec = std::getenv("HOLDUP_FLOOR_SET");
+  if (!parse_set(spec != nullptr ? spec : "holdup", config, &set)) {
+    std::fprintf(stderr, "holdup-floor: HOLDUP_FLOOR_SET='%s' is not a set (see bench/floor/floor.cpp); using holdup\n",
+                 spec);
+    parse_set("holdup", config, &set);
+  }
+  return set;
+}
+
 int initialize() {
   std::vector<std::string> warnings;  // holdup logs these; the floor has no logger
   Config config = inject::config_from_environment(&warnings);
@@ -213,14 +352,11 @@ int initialize() {
   size_t per_thread_size = sizeof per_thread;
   count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
   count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
-  cuptiActivityEnableLatencyTimestamps(config.latency_timestamps ? 1 : 0);  // as holdup
-  cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);  // as holdup
-  count(cuptiEnableDomain(1, f.subscriber, CUPTI_CB_DOMAIN_RESOURCE));
-  for (CUpti_CallbackId cbid : kLaunchCbids) count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
-  for (CUpti_CallbackId cbid : kRuntimeCbids)
-    count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
-  for (size_t i = 0; i < kCuptiKinds.size(); ++i)
-    if (config.kind_enabled(static_cast<ActivityKind>(i))) count(cuptiActivityEnable(kCuptiKinds[i]));
+  f.active = initial_set(config);
+  cuptiActivityEnableLatencyTimestamps(f.active.latency ? 1 : 0);
+  // Event device timestamps: holdup's setting (off by default) whatever the set.
+  cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
+  apply(f, FloorSet{}, f.active);
   std::atexit(at_exit);
   f.flusher = std::thread(flush_loop, &f);
   return 1;
@@ -228,6 +364,19 @@ int initialize() {
 
 }  // namespace
 }  // namespace holdup::bench
+
+extern "C" __attribute__((visibility("default"))) int holdup_floor_select(const char* spec) {
+  using namespace holdup::bench;
+  if (g_floor == nullptr || spec == nullptr) return -2;
+  Floor& f = *g_floor;
+  FloorSet to;
+  if (!parse_set(spec, f.config, &to)) return -2;
+  std::lock_guard lock(f.select_mutex);
+  if (to.latency != f.active.latency) return -1;
+  apply(f, f.active, to);
+  f.active = to;
+  return 0;
+}
 
 extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) {
   try {

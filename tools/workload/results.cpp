@@ -109,6 +109,7 @@ nlohmann::json to_json(const ProcessResult& process) {
         {"issue_us", optional_json(iteration.issue_us)},
         {"issue_source", iteration.issue_source},
         {"request_seen_host_us", iteration.request_seen_host_us},
+        {"request_seen_since_start_us", iteration.request_seen_since_start_us},
         {"issue_host_us", iteration.issue_host_us},
         {"copy_api_us", iteration.copy_api_us},
         {"signal_api_us", iteration.signal_api_us},

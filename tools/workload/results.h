@@ -41,6 +41,10 @@ struct IterationResult {
   std::string issue_source;
 
   double request_seen_host_us = 0;  // proxy saw Kernel0's request (host clock, vs Kernel0 launch)
+  // The same moment against the first iteration's Kernel0 launch (warm-up
+  // included): successive iterations' differences are the loop's period as
+  // the GPU runs it (bench/overhead.py measures recording overhead by it).
+  double request_seen_since_start_us = 0;
   double issue_host_us = 0;         // proxy began the copy call (host clock, vs Kernel0 launch)
   double copy_api_us = 0;           // issuing on the proxy thread: event record + copy call
   double signal_api_us = 0;         // duration of the signal copy call (0 without a signal)

@@ -505,6 +505,7 @@ ProcessResult Worker::collect_results(const std::vector<ProxyTimes>& proxy_times
     }
     const Clock::time_point launch = kernel0_launch_times_[slot];
     measured.request_seen_host_us = microseconds_between(launch, times.request_seen);
+    measured.request_seen_since_start_us = microseconds_between(kernel0_launch_times_.front(), times.request_seen);
     measured.issue_host_us = microseconds_between(launch, times.issue_begin);
     measured.copy_api_us = microseconds_between(times.issue_begin, times.issue_end);
     measured.signal_api_us = microseconds_between(times.signal_begin, times.signal_end);

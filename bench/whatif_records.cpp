@@ -1,0 +1,291 @@
+// holdup-whatif: which recorded facts do the verdicts rest on? For every
+// fixture of the manifests (tests/data/MANIFEST.json, tests/data/corpus/
+// MANIFEST.json, or those under --data), analyses the traces as recorded and
+// again with one class of records left out, and counts the copies whose
+// verdict (flagged, cold, cause) changes, and those whose split (issue to
+// start, held) moved at all. A class whose removal changes no
+// verdict on any fixture is one the recorder may stop recording (issue 12);
+// one that changes some is needed. CPU only; prints a Markdown table, or
+// JSON with --json.
+//
+//   holdup-whatif [--data DIR] [--json] [--show-changes N] [--filters a,b,...]
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "holdup/analysis.h"
+#include "holdup/analysis_load.h"
+#include "holdup/trace.pb.h"
+#include "inject/quiet_apis.h"
+#include "trace/trace_reader.h"
+
+namespace {
+
+using holdup::proto::Chunk;
+namespace analysis = holdup::analysis;
+
+// Strings of the trace being read (interned before use).
+using Strings = std::unordered_map<uint64_t, std::string>;
+
+template <typename Field, typename Keep>
+uint64_t keep_only(Field* field, Keep keep) {
+  Field kept;
+  uint64_t removed = 0;
+  for (auto& r : *field) {
+    if (keep(r)) *kept.Add() = r;
+    else ++removed;
+  }
+  field->Swap(&kept);
+  return removed;
+}
+
+struct Filter {
+  std::string name;
+  std::string what;
+  // Removes records from the chunk; returns how many.
+  std::function<uint64_t(Chunk*, const Strings&)> apply;
+};
+
+std::string name_of(const Strings& s, uint64_t iid) {
+  auto it = s.find(iid);
+  return it == s.end() ? std::string() : it->second;
+}
+
+uint64_t quiet_api(Chunk* c, const Strings& s) {
+  return keep_only(c->mutable_api(), [&](const auto& a) { return !holdup::inject::is_quiet_api(name_of(s, a.name_iid())); });
+}
+uint64_t repeat_launches(Chunk* c, const Strings&) {
+  return keep_only(c->mutable_launch(), [](const auto& l) { return l.first_launch() || l.first_launch_unknown(); });
+}
+
+std::vector<Filter> all_filters() {
+  using holdup::proto::ApiCall;
+  return {
+      {"lean", "holdup's lean default: quiet-api + repeat-launches",
+       [](Chunk* c, const Strings& s) { return quiet_api(c, s) + repeat_launches(c, s); }},
+      {"quiet-api", "API records of the calls in src/inject/quiet_apis.h", quiet_api},
+      {"repeat-launches", "Launch records of a function's later launches (first launches kept)", repeat_launches},
+      {"launches", "every Launch record (launch callbacks off)",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_launch(), [](const auto&) { return false; }); }},
+      {"driver-api", "DRIVER API records (kind DRIVER off)",
+       [](Chunk* c, const Strings&) {
+         return keep_only(c->mutable_api(), [](const auto& a) { return a.domain() != ApiCall::DRIVER; });
+       }},
+      {"cuda-event", "CUDA_EVENT records",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_cuda_event(), [](const auto&) { return false; }); }},
+      {"synchronization", "SYNCHRONIZATION records",
+       [](Chunk* c, const Strings&) {
+         return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
+       }},
+      {"overhead", "OVERHEAD records",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_overhead(), [](const auto&) { return false; }); }},
+      {"resource-events", "module/context/stream events of the RESOURCE callbacks",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_module(), [](const auto&) { return false; }); }},
+      {"stream", "STREAM records",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_stream(), [](const auto&) { return false; }); }},
+      {"device", "DEVICE records",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_device(), [](const auto&) { return false; }); }},
+      {"context", "CONTEXT records",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_context(), [](const auto&) { return false; }); }},
+      {"marker", "MARKER records (NVTX ranges)",
+       [](Chunk* c, const Strings&) { return keep_only(c->mutable_marker(), [](const auto&) { return false; }); }},
+  };
+}
+
+struct Verdict {
+  bool flagged = false;
+  bool cold = false;
+  analysis::Cause cause = analysis::Cause::none;
+  // The split: issue (or intent) to start, and the held part.
+  uint64_t issue_to_start = 0;
+  uint64_t held = 0;
+  bool same_verdict(const Verdict& o) const { return flagged == o.flagged && cold == o.cold && cause == o.cause; }
+  bool same_split(const Verdict& o) const { return issue_to_start == o.issue_to_start && held == o.held; }
+};
+
+// Copy key: process, correlation id, start: stable across filters (the ops
+// themselves are never filtered).
+using Key = std::tuple<uint32_t, uint32_t, uint64_t>;
+
+struct Run {
+  std::map<Key, Verdict> verdicts;
+  uint64_t removed = 0;
+  uint64_t records = 0;
+};
+
+Run analyse(const std::vector<std::string>& paths, const Filter* filter) {
+  analysis::ModelBuilder builder;
+  Run run;
+  Chunk chunk;
+  for (const auto& path : paths) {
+    std::string error;
+    auto reader = holdup::TraceReader::open(path, &error);
+    if (!reader) {
+      std::fprintf(stderr, "holdup-whatif: %s\n", error.c_str());
+      continue;
+    }
+    Strings strings;
+    builder.begin_trace(path);
+    while (reader->next(&chunk)) {
+      for (const auto& s : chunk.string()) strings[s.iid()] = s.value();
+      run.records += chunk.api_size() + chunk.launch_size() + chunk.cuda_event_size() + chunk.synchronization_size() +
+                     chunk.overhead_size() + chunk.module_size() + chunk.stream_size() + chunk.device_size() +
+                     chunk.context_size() + chunk.marker_size() + chunk.kernel_size() + chunk.memcpy_size() +
+                     chunk.memset_size();
+      if (filter) run.removed += filter->apply(&chunk, strings);
+      if (chunk.has_header()) chunk.mutable_header()->clear_command_line();  // as the fixture test
+      builder.add_chunk(chunk);
+    }
+    builder.end_trace(reader->status());
+  }
+  analysis::Model model = builder.finish();
+  analysis::AnalysisOptions options;
+  options.keep_details = false;
+  const analysis::Analysis a = analysis::analyze(model, options);
+  for (const auto& v : a.copies) {
+    if (v.op == analysis::kNone) continue;
+    const auto& op = model.ops[v.op];
+    if (op.kind == analysis::OpKind::kernel) continue;
+    run.verdicts[{op.process, op.correlation_id, op.start_ns}] = Verdict{v.flagged, v.cold, v.cause, v.split.issue_to_start, v.split.held};
+  }
+  return run;
+}
+
+struct Fixture {
+  std::string name;
+  std::vector<std::string> paths;
+};
+
+std::vector<Fixture> read_fixtures(const std::filesystem::path& data) {
+  std::vector<Fixture> out;
+  for (const auto& dir : {data, data / "corpus"}) {
+    std::ifstream in(dir / "MANIFEST.json");
+    if (!in) continue;
+    auto manifest = nlohmann::json::parse(in, nullptr, false);
+    if (manifest.is_discarded()) continue;
+    for (const auto& f : manifest.value("fixtures", nlohmann::json::array())) {
+      Fixture fixture;
+      fixture.name = f.value("run", std::string(dir == data ? "?" : "corpus")) + "/" + f.value("scenario", std::string("?"));
+      std::vector<std::string> listed, errors;
+      for (const auto& p : f.value("traces", nlohmann::json::array())) listed.push_back((dir / p.get<std::string>()).string());
+      fixture.paths = analysis::expand_trace_paths(listed, &errors);
+      if (!fixture.paths.empty()) out.push_back(std::move(fixture));
+    }
+  }
+  return out;
+}
+
+std::string describe(const Verdict& v) {
+  if (!v.flagged) return v.cold ? "cold" : "not flagged";
+  return std::string(analysis::cause_id(v.cause));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Verdicts with one class of recorded facts left out, over every fixture"};
+  std::string data = HOLDUP_WHATIF_DATA_DIR;
+  bool json_out = false;
+  int show = 5;
+  std::vector<std::string> only;
+  app.add_option("--data", data, "fixture folder with MANIFEST.json (and corpus/MANIFEST.json)");
+  app.add_flag("--json", json_out, "JSON instead of a Markdown table");
+  app.add_option("--show-changes", show, "list up to N changed copies per filter");
+  app.add_option("--filters", only, "only these filters")->delimiter(',');
+  CLI11_PARSE(app, argc, argv);
+
+  const auto fixtures = read_fixtures(data);
+  if (fixtures.empty()) {
+    std::fprintf(stderr, "holdup-whatif: no fixtures under %s\n", data.c_str());
+    return 2;
+  }
+  std::vector<Filter> filters;
+  for (auto& f : all_filters())
+    if (only.empty() || std::find(only.begin(), only.end(), f.name) != only.end()) filters.push_back(std::move(f));
+
+  struct Tally {
+    uint64_t removed = 0, records = 0, copies = 0, changed = 0, splits_changed = 0, flagged_before = 0, fixtures_changed = 0;
+    std::vector<std::string> examples;
+    std::vector<std::string> split_examples;
+  };
+  std::vector<Tally> tallies(filters.size());
+  for (const auto& fixture : fixtures) {
+    const Run base = analyse(fixture.paths, nullptr);
+    for (size_t i = 0; i < filters.size(); ++i) {
+      const Run run = analyse(fixture.paths, &filters[i]);
+      Tally& t = tallies[i];
+      t.removed += run.removed;
+      t.records += run.records;
+      uint64_t changed_here = 0;
+      for (const auto& [key, before] : base.verdicts) {
+        ++t.copies;
+        if (before.flagged) ++t.flagged_before;
+        auto it = run.verdicts.find(key);
+        const Verdict after = it == run.verdicts.end() ? Verdict{} : it->second;
+        if (!after.same_split(before)) {
+          ++t.splits_changed;
+          if (static_cast<int>(t.split_examples.size()) < show)
+            t.split_examples.push_back(fmt::format(
+                "{} corr {} ({}): issue-to-start {:.1f} -> {:.1f} us, held {:.1f} -> {:.1f} us", fixture.name,
+                std::get<1>(key), describe(before), before.issue_to_start / 1e3, after.issue_to_start / 1e3,
+                before.held / 1e3, after.held / 1e3));
+        }
+        if (after.same_verdict(before)) continue;
+        ++t.changed;
+        ++changed_here;
+        if (static_cast<int>(t.examples.size()) < show)
+          t.examples.push_back(fmt::format("{} corr {}: {} -> {}", fixture.name, std::get<1>(key), describe(before),
+                                           describe(after)));
+      }
+      if (changed_here) ++t.fixtures_changed;
+    }
+  }
+
+  if (json_out) {
+    nlohmann::json out = {{"fixtures", fixtures.size()}, {"data", data}, {"filters", nlohmann::json::array()}};
+    for (size_t i = 0; i < filters.size(); ++i) {
+      const Tally& t = tallies[i];
+      out["filters"].push_back({{"filter", filters[i].name},
+                                {"what", filters[i].what},
+                                {"records_removed", t.removed},
+                                {"records", t.records},
+                                {"copies", t.copies},
+                                {"flagged", t.flagged_before},
+                                {"verdicts_changed", t.changed},
+                                {"splits_changed", t.splits_changed},
+                                {"fixtures_changed", t.fixtures_changed},
+                                {"examples", t.examples},
+                                {"split_examples", t.split_examples}});
+    }
+    std::printf("%s\n", out.dump(1).c_str());
+    return 0;
+  }
+  std::printf("%zu fixtures under %s\n\n", fixtures.size(), data.c_str());
+  std::printf("| left out | records removed | copies (flagged) | verdicts changed | fixtures changed | splits changed |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const Tally& t = tallies[i];
+    std::printf("| %s: %s | %llu of %llu | %llu (%llu) | %llu | %llu | %llu |\n", filters[i].name.c_str(),
+                filters[i].what.c_str(), static_cast<unsigned long long>(t.removed),
+                static_cast<unsigned long long>(t.records), static_cast<unsigned long long>(t.copies),
+                static_cast<unsigned long long>(t.flagged_before), static_cast<unsigned long long>(t.changed),
+                static_cast<unsigned long long>(t.fixtures_changed), static_cast<unsigned long long>(t.splits_changed));
+  }
+  for (size_t i = 0; i < filters.size(); ++i) {
+    if (tallies[i].examples.empty() && tallies[i].split_examples.empty()) continue;
+    std::printf("\n%s, e.g.:\n", filters[i].name.c_str());
+    for (const auto& e : tallies[i].examples) std::printf("  verdict: %s\n", e.c_str());
+    for (const auto& e : tallies[i].split_examples) std::printf("  split: %s\n", e.c_str());
+  }
+  return 0;
+}
