@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "holdup/analysis_model.h"
 #include "trace/recorder_health.h"
@@ -20,6 +21,13 @@ uint16_t clamp16(T v) {
 }
 
 uint64_t positive(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
+
+// A kernel's grid or block size from its three dimensions: negative ones
+// count as 0, and a corrupt record saturates rather than overflows.
+uint64_t volume(int32_t x, int32_t y, int32_t z) {
+  uint64_t out = positive(x) * positive(y);  // < 2^62
+  return __builtin_mul_overflow(out, positive(z), &out) ? std::numeric_limits<uint64_t>::max() : out;
+}
 
 constexpr uint32_t kMarkerStart = 1u << 1;
 constexpr uint32_t kMarkerEnd = 1u << 2;
@@ -71,7 +79,8 @@ struct ModelBuilder::TraceState {
   uint32_t process = kNone;
   // This file's interned-string ids -> Model::strings.
   std::unordered_map<uint64_t, uint32_t> iids;
-  std::unordered_map<uint64_t, bool> iid_defined;
+  // Ids used before their definition: their slot is a placeholder to fill.
+  std::unordered_set<uint64_t> undefined_iids;
   // NVTX START markers waiting for their END, by marker id.
   std::unordered_map<uint64_t, NvtxRange> open_ranges;
   // Per context: the last local_memory_total seen (arrival order); only a
@@ -96,6 +105,7 @@ uint32_t ModelBuilder::resolve(uint64_t iid) {
   // Used before defined (the schema forbids it, a torn file may cause it).
   const uint32_t slot = model_.strings.placeholder("<string " + std::to_string(iid) + ">");
   trace_->iids.emplace(iid, slot);
+  trace_->undefined_iids.insert(iid);
   return slot;
 }
 
@@ -108,13 +118,15 @@ void ModelBuilder::add_chunk(const proto::Chunk& chunk) {
   add_markers(chunk);
 }
 
-// Interned strings; a placeholder made for an early use gets its value.
+// Interned strings; a placeholder made for an early use gets its value. An
+// id defined twice (a corrupt file) names later records by its last value;
+// the string it had stays, shared with whatever else interned it.
 void ModelBuilder::add_strings(const proto::Chunk& chunk) {
   for (const auto& s : chunk.string()) {
-    if (auto it = trace_->iids.find(s.iid()); it != trace_->iids.end()) {
-      model_.strings.set(it->second, s.value());
+    if (trace_->undefined_iids.erase(s.iid())) {
+      model_.strings.set(trace_->iids[s.iid()], s.value());
     } else {
-      trace_->iids.emplace(s.iid(), model_.strings.intern(s.value()));
+      trace_->iids.insert_or_assign(s.iid(), model_.strings.intern(s.value()));
     }
   }
 }
@@ -172,8 +184,8 @@ void ModelBuilder::add_gpu_ops(const proto::Chunk& chunk) {
     GpuOp op = gpu_op_from(OpKind::kernel, k, p);
     op.name = resolve(k.name_iid());
     op.graph_id = k.graph_id();
-    op.bytes_or_blocks = positive(k.grid_x()) * positive(k.grid_y()) * positive(k.grid_z());
-    op.threads_per_block = clamp16(int64_t{k.block_x()} * k.block_y() * k.block_z());
+    op.bytes_or_blocks = volume(k.grid_x(), k.grid_y(), k.grid_z());
+    op.threads_per_block = clamp16(volume(k.block_x(), k.block_y(), k.block_z()));
     op.registers_per_thread = clamp16(k.registers_per_thread());
     op.shared_memory_per_block = static_cast<uint32_t>(
         positive(int64_t{k.static_shared_memory()} + k.dynamic_shared_memory()));

@@ -23,6 +23,8 @@ uint32_t StringPool::placeholder(std::string_view value) {
 
 void StringPool::set(uint32_t index, std::string_view value) {
   if (index >= values_.size()) return;
+  // index_'s keys view the values: this slot's must go before it changes.
+  if (auto it = index_.find(values_[index]); it != index_.end() && it->second == index) index_.erase(it);
   values_[index].assign(value);
   index_.try_emplace(values_[index], index);
 }

@@ -193,8 +193,12 @@ Occupancy occupancy(const analysis::GpuOp& op, const OpExtra* extra, const proto
   const double blocks = extra ? double(std::max(extra->grid[0], 0)) * std::max(extra->grid[1], 0) *
                                     std::max(extra->grid[2], 0)
                               : double(op.bytes_or_blocks);
+  // Products of a corrupt record's figures must not overflow: a block holds
+  // at most INT32_MAX threads here, and the register count is a double.
   const int64_t threads =
-      extra ? int64_t{std::max(extra->block[0], 0)} * std::max(extra->block[1], 0) * std::max(extra->block[2], 0)
+      extra ? static_cast<int64_t>(std::min(double(std::max(extra->block[0], 0)) * std::max(extra->block[1], 0) *
+                                                std::max(extra->block[2], 0),
+                                            double(INT32_MAX)))
             : op.threads_per_block;
   if (!device || device->num_multiprocessors() == 0) return o;
   const int64_t warp = device->num_threads_per_warp() ? device->num_threads_per_warp() : 32;
@@ -205,9 +209,9 @@ Occupancy occupancy(const analysis::GpuOp& op, const OpExtra* extra, const proto
   // Blocks one SM can hold: by its block, warp, register and shared memory limits.
   int64_t active = device->max_blocks_per_multiprocessor() ? device->max_blocks_per_multiprocessor() : INT32_MAX;
   active = std::min<int64_t>(active, device->max_warps_per_multiprocessor() / std::max<int64_t>(warps_per_block, 1));
-  const int64_t registers = int64_t{op.registers_per_thread} * warp * warps_per_block;
+  const double registers = double(op.registers_per_thread) * double(warp) * double(warps_per_block);
   if (registers > 0 && device->max_registers_per_multiprocessor()) {
-    active = std::min<int64_t>(active, device->max_registers_per_multiprocessor() / registers);
+    active = std::min<int64_t>(active, static_cast<int64_t>(device->max_registers_per_multiprocessor() / registers));
   }
   if (op.shared_memory_per_block > 0 && device->max_shared_memory_per_multiprocessor()) {
     active = std::min<int64_t>(active, device->max_shared_memory_per_multiprocessor() / op.shared_memory_per_block);

@@ -67,6 +67,34 @@ TEST(Model, InternedStringsAreSharedAcrossTraces) {
   EXPECT_EQ(model.ops[0].name, model.ops[1].name);
 }
 
+// A corrupt file defines one string id twice: records read before the second
+// definition keep the first name, later ones get the second, and nothing else
+// that shares the first name changes (under ASan, tests/fuzz/model/regressions
+// also shows the pool reads no freed memory).
+TEST(Model, StringIdDefinedTwiceRenamesOnlyLaterRecords) {
+  SyntheticTrace a(100);
+  SyntheticTrace b(200);
+  a.kernel("first", 100, 200, kComputeStream, 2, a.launch(90, 95));
+  b.kernel("first", 100, 200, kComputeStream, 2, b.launch(90, 95));
+  proto::Chunk again;
+  again.set_sequence(1);
+  auto* s = again.add_string();
+  s->set_iid(a.str("first"));
+  s->set_value("second");
+  auto* k = again.add_kernel();
+  *k = a.chunk().kernel(0);
+  k->set_start_ns(at_us(300));
+  k->set_end_ns(at_us(400));
+  auto model = build_model({{a.chunk(), again}, {b.chunk()}});
+  std::vector<std::string> names;  // by process, then start
+  for (uint32_t p : {0u, 1u}) {
+    for (const auto& op : model.ops) {
+      if (op.process == p) names.emplace_back(model.name(op.name));
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"first", "second", "first"}));
+}
+
 TEST(Model, RecordsAreCompact) {
   EXPECT_LE(sizeof(analysis::GpuOp), 96u);
   EXPECT_LE(sizeof(analysis::ApiCall), 48u);
