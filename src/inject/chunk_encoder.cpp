@@ -161,7 +161,26 @@ void ChunkEncoder::finish() {
   if (!file_.is_open()) return;
   // Past the size cap the final chunk still goes out (small: events,
   // health, notes), so the file says how it ended.
-  write_chunk(periodic_, true);
+  if (!write_chunk(periodic_, true) && file_.is_open() && periodic_.records() > 0) {
+    // A full file system: the reserve holds health and notes, not
+    // necessarily the last tick's events. Without them, then.
+    const uint64_t events = periodic_.records();
+    periodic_.clear();
+    pending_notes_.push_back({NoteItem::kWarning, 0, "final-chunk-trimmed",
+                              fmt::format("the final chunk's last {} callback events did not fit in {} and are "
+                                          "left out",
+                                          events, file_.path())});
+    write_chunk(periodic_, true);
+  }
+  periodic_.clear();
+  file_.close();
+}
+
+void ChunkEncoder::adopt_file(int fd, std::string path) { file_.adopt(fd, std::move(path)); }
+
+bool ChunkEncoder::file_removed() const { return file_.removed(); }
+
+void ChunkEncoder::stop_writing() {
   periodic_.clear();
   file_.close();
 }
@@ -254,11 +273,24 @@ bool ChunkEncoder::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
   }
 
   std::string error;
-  if (!file_.write_all(frame_, &error)) {
+  if (!file_.write_all(frame_, &error, final_chunk)) {
     health_.bytes_written = written_before;
     ++health_.chunks_failed;
     interner_.forget_all();
-    if (!io_error_logged_) log().warn("{}", error);
+    if (!io_error_logged_) {
+      // Once: the next chunks most likely fail the same way. The note goes
+      // out with the next chunk that can be written (the final one, thanks
+      // to the reserve), so the trace says where it stopped.
+      log().warn("{}; {}", error,
+                 sequence == 0 ? std::string("nothing of the trace could be written")
+                               : fmt::format("the trace keeps chunks 0 to {}, and later ones where space allows",
+                                             sequence - 1));
+      pending_notes_.push_back(
+          {NoteItem::kError, 0, "write-failed",
+           fmt::format("chunk {} and later could not be written: {}; the trace holds every chunk before it "
+                       "({} bytes) and those written after it; chunks_failed counts the ones lost",
+                       sequence, error, written_before)});
+    }
     io_error_logged_ = true;
     return false;
   }

@@ -86,8 +86,15 @@ class ChunkEncoder {
   // final chunk is written.
   bool stopped_by_size_cap() const { return stopped_by_cap_; }
 
-  // Writes the final chunk (always, past the size cap) and closes the file.
+  // Writes the final chunk (always, past the size cap; on a full file
+  // system without its last events if only that fits) and closes the file.
   void finish();
+  // Writes to an open descriptor instead of a created file (tests).
+  void adopt_file(int fd, std::string path);
+  // The file's name no longer leads to it (removed with its folder).
+  bool file_removed() const;
+  // Closes the file without a final chunk (nothing written would be kept).
+  void stop_writing();
   // Forked child: forget the file without writing or closing it.
   void abandon() { file_.abandon(); }
 

@@ -37,7 +37,7 @@ class Parser {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
     std::string_view text = trim(raw);
-    if (text.empty()) return;
+    if (text.empty()) return warn_empty(name, std::to_string(value));
     uint64_t parsed = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
     if (ec != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
@@ -51,7 +51,7 @@ class Parser {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
     std::string text = upper(trim(raw));
-    if (text.empty()) return;
+    if (text.empty()) return warn_empty(name, value ? "1" : "0");
     if (text == "1" || text == "TRUE" || text == "YES" || text == "ON") {
       value = true;
     } else if (text == "0" || text == "FALSE" || text == "NO" || text == "OFF") {
@@ -65,7 +65,7 @@ class Parser {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
     std::string text = upper(trim(raw));
-    if (text.empty()) return;
+    if (text.empty()) return warn_empty(name, "warn");
     if (text == "OFF") value = LogLevel::kOff;
     else if (text == "WARN" || text == "WARNING") value = LogLevel::kWarn;
     else if (text == "INFO") value = LogLevel::kInfo;
@@ -73,9 +73,12 @@ class Parser {
     else warn(name, raw, "one of warn, info, debug, off", "warn");
   }
 
-  void text(const char* name, std::string& value) {
+  // `fallback` says what the default means, for the warning on an empty value.
+  void text(const char* name, std::string& value, std::string_view fallback) {
     const char* raw = lookup_(name);
-    if (raw != nullptr) value = std::string(trim(raw));
+    if (raw == nullptr) return;
+    if (trim(raw).empty()) return warn_empty(name, fallback);
+    value = std::string(trim(raw));
   }
 
   // A comma list of kind names, each optionally prefixed with '-' (disable)
@@ -84,6 +87,7 @@ class Parser {
   void kinds(const char* name, uint32_t& value) {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
+    if (trim(raw).empty()) return warn_empty(name, "all kinds");
     uint32_t result = value;
     std::string_view rest = raw;
     while (!rest.empty()) {
@@ -114,7 +118,25 @@ class Parser {
 
  private:
   void warn(const char* name, const char* raw, std::string_view expected, std::string_view fallback) {
-    warnings_->push_back(fmt::format("{}='{}' is not {}; using default {}", name, raw, expected, fallback));
+    warnings_->push_back(fmt::format("{}='{}' is not {}; using default {}", name, printable(raw), expected, fallback));
+  }
+  // The value as the warning shows it: control and non-ASCII bytes as \xNN
+  // (no terminal escapes from the environment), at most 80 bytes.
+  static std::string printable(std::string_view raw) {
+    std::string out;
+    for (size_t i = 0; i < raw.size() && i < 80; ++i) {
+      const auto c = static_cast<unsigned char>(raw[i]);
+      if (c >= 0x20 && c < 0x7f) out.push_back(static_cast<char>(c));
+      else out += fmt::format("\\x{:02x}", c);
+    }
+    if (raw.size() > 80) out += "...";
+    return out;
+  }
+  // Set but empty (or blank): most likely a template or script that meant
+  // to set it; said once, like any other bad value, and the default kept.
+  void warn_empty(const char* name, std::string_view fallback) {
+    warnings_->push_back(fmt::format("{} is set but empty; using default {}; unset it or give a value", name,
+                                     fallback));
   }
 
   const EnvLookup& lookup_;
@@ -128,10 +150,34 @@ std::string_view activity_kind_name(ActivityKind kind) {
   return index < kKindNames.size() ? kKindNames[index] : std::string_view("?");
 }
 
+void limit_buffer_pool(Config& config, std::vector<std::string>* warnings) {
+  const Config defaults;
+  const uint64_t size = config.buffer_size_bytes;
+  const uint64_t preallocated = size * config.buffer_count;
+  const uint64_t most = size * std::max(config.buffer_count_max, config.buffer_count);
+  if (preallocated <= kMaxPreallocatedBytes && most <= kMaxPoolBytes) return;
+  // Each value was in its range, the product is not: the defaults, as far
+  // as they fit under the limits with this buffer size (at least 1).
+  const auto fit = [size](uint64_t limit, uint32_t wanted) {
+    return static_cast<uint32_t>(std::clamp<uint64_t>(limit / size, 1, wanted));
+  };
+  const uint32_t count = preallocated <= kMaxPreallocatedBytes
+                             ? config.buffer_count
+                             : fit(kMaxPreallocatedBytes, defaults.buffer_count);
+  const uint32_t count_max = std::max(count, fit(kMaxPoolBytes, defaults.buffer_count_max));
+  warnings->push_back(fmt::format(
+      "HOLDUP_BUFFER_COUNT={} and HOLDUP_BUFFER_COUNT_MAX={} buffers of HOLDUP_BUFFER_KB={} are {} MiB at start and "
+      "up to {} MiB in all, more than holdup takes from the app ({} MiB at start, {} MiB in all); using {} and {}",
+      config.buffer_count, config.buffer_count_max, size / 1024, preallocated >> 20, most >> 20,
+      kMaxPreallocatedBytes >> 20, kMaxPoolBytes >> 20, count, count_max));
+  config.buffer_count = count;
+  config.buffer_count_max = count_max;
+}
+
 Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings) {
   Config config;
   Parser p(lookup, warnings);
-  p.text("HOLDUP_OUTPUT", config.output_dir);
+  p.text("HOLDUP_OUTPUT", config.output_dir, "the current directory");
   p.number("HOLDUP_FLUSH_MS", config.flush_period_ms, 1, 60'000);
   uint64_t buffer_kb = config.buffer_size_bytes / 1024;
   // CUPTI needs room for its largest record; 64 KiB .. 256 MiB.
@@ -139,6 +185,7 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   config.buffer_size_bytes = buffer_kb * 1024;
   p.number("HOLDUP_BUFFER_COUNT", config.buffer_count, 1, 1024);
   p.number("HOLDUP_BUFFER_COUNT_MAX", config.buffer_count_max, 1, 4096);
+  limit_buffer_pool(config, warnings);
   config.buffer_count_max = std::max(config.buffer_count_max, config.buffer_count);
   p.boolean("HOLDUP_PER_THREAD_BUFFERS", config.per_thread_buffers);
   p.log_level("HOLDUP_LOG", config.log_level);
@@ -149,7 +196,7 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   p.number("HOLDUP_SIZE_CAP_MB", cap_mb, 0, 1ull << 30);
   config.size_cap_bytes = cap_mb * 1024 * 1024;
   p.boolean("HOLDUP_PROFILER_API", config.profiler_api_range);
-  p.text("HOLDUP_DUMP_RAW_DIR", config.dump_raw_dir);
+  p.text("HOLDUP_DUMP_RAW_DIR", config.dump_raw_dir, "none (no raw dump)");
   p.boolean("HOLDUP_LATENCY_TIMESTAMPS", config.latency_timestamps);
   p.boolean("HOLDUP_EVENT_DEVICE_TIMESTAMPS", config.event_device_timestamps);
   p.boolean("HOLDUP_ALL_API_RECORDS", config.all_api_records);

@@ -105,6 +105,18 @@ struct Config {
   bool kind_enabled(ActivityKind kind) const { return (enabled_kinds & kind_bit(kind)) != 0; }
 };
 
+// The most memory the activity buffer pool may take: zeroed and faulted in
+// at start-up (on the thread that initializes CUDA), and in all as it grows.
+// The defaults are 32 MiB and 256 MiB; values past these limits are cut
+// back with one warning (a buffer count of 10^9 must not become an
+// allocation).
+constexpr uint64_t kMaxPreallocatedBytes = 256ull << 20;
+constexpr uint64_t kMaxPoolBytes = 2048ull << 20;
+
+// Keeps buffer_count and buffer_count_max within those limits for
+// buffer_size_bytes: one warning and the defaults (as many as fit) if not.
+void limit_buffer_pool(Config& config, std::vector<std::string>* warnings);
+
 // Returns the value of an environment variable, or nullptr when unset.
 using EnvLookup = std::function<const char*(const char* name)>;
 

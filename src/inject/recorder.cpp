@@ -402,7 +402,23 @@ void Recorder::check_takeover() {
   trace_.add_note({NoteItem::kWarning, timestamp_ns(), "activity-callbacks-lost", text});
 }
 
+// The trace file, or its folder, was removed while recording: nothing
+// written from here on would be kept. Said once; recording stops, which
+// also spares the app the overhead.
+void Recorder::check_file_removed() {
+  if (file_removed_ || !trace_.file_removed()) return;
+  file_removed_ = true;
+  log().warn("trace file {} was removed (or its folder) while recording: what it held is lost and recording "
+             "stopped; keep the HOLDUP_OUTPUT folder until the app exits",
+             trace_.path());
+  if (control_ != nullptr && capture_active_) control_->set_capture(false);
+  capture_active_ = false;
+  capture_finished_ = true;
+  trace_.stop_writing();
+}
+
 void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
+  check_file_removed();
   drain_events();
   {
     std::lock_guard lock(notes_mutex_);

@@ -134,6 +134,7 @@ class Recorder {
   void collect_dropped_records();
   void write_clock_sample();
   void check_takeover();
+  void check_file_removed();
   void capture_control(uint64_t now_ms);
   uint64_t timestamp_ns();
 
@@ -175,6 +176,7 @@ class Recorder {
   std::atomic<bool> forcing_{false};
   bool other_subscriber_ = false;
   bool layouts_known_ = true;
+  bool file_removed_ = false;  // writer thread only
   TakeoverDetector takeover_;  // writer thread only
   uint64_t launches_counted_seen_ = 0;  // writer thread only: counters_.launches_counted read so far
 
