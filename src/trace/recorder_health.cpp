@@ -77,6 +77,14 @@ std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts) {
                             ? " (the recorder forces buffers back when none came back for " + std::to_string(bound) +
                                   " ms: at most about that much recording time before the end is missing)"
                             : std::string())});
+  } else if (facts.max_loss_ms > 0 && !h.final_chunk() && read.chunks > 0) {
+    // A recorder with a loss bound writes a final chunk at every ending it
+    // sees; none means it saw none: every buffer it had came back, but what
+    // CUPTI still held (records of the last ticks) is gone.
+    out.push_back({"no final chunk",
+                   "no final chunk: the process ended without holdup's final flush (SIGKILL, _exit, exec of "
+                   "another program) or is still running; about the last " +
+                       std::to_string(facts.max_loss_ms) + " ms of records before its end are missing"});
   }
   if (h.incomplete_records() > 0 || facts.incomplete_gpu_records > 0) {
     const uint64_t n = std::max(h.incomplete_records(), facts.incomplete_gpu_records);

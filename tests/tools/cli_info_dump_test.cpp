@@ -142,6 +142,23 @@ TEST_F(InfoDumpTest, InfoSaysATraceWithoutAFinalFlushLostUpToTheBound) {
   EXPECT_NE(r.out.find("forces buffers back when none came back for 1000 ms"), std::string::npos) << r.out;
 }
 
+// exec of another program (or _exit) right after a flush: every buffer came
+// back, yet the records CUPTI still held are gone; only the missing final
+// chunk says so (tests/gpu/run_fault_checks.sh, exec-non-cuda).
+TEST_F(InfoDumpTest, InfoSaysATraceWithoutAFinalChunkLostItsEndEvenWhenEveryBufferCameBack) {
+  auto chunks = sample_chunks();
+  chunks[0].mutable_header()->mutable_config()->set_max_loss_ms(1000);
+  chunks.back().mutable_health()->set_buffers_requested(chunks.back().health().buffers_completed());
+  chunks.back().mutable_health()->set_final_chunk(false);
+  std::string error;
+  ASSERT_TRUE(write_trace_file(dir_ + "/exec.trace", chunks, &error)) << error;
+  auto r = run_holdup({"info", dir_ + "/exec.trace"});
+  EXPECT_NE(r.out.find("WARNING: no final chunk: the process ended without holdup's final flush"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("about the last 1000 ms of records before its end are missing"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("complete: nothing lost"), std::string::npos) << r.out;
+}
+
 TEST_F(InfoDumpTest, InfoOnUnreadableFilesExits2NamingTheFile) {
   auto missing = run_holdup({"info", dir_ + "/missing.trace"});
   EXPECT_EQ(missing.exit_code, 2);
