@@ -378,6 +378,7 @@ void start_without_cupti(const Config& config, CUptiResult sub, ProcessHeaderInf
   std::string error;
   Recorder* recorder = create_process_recorder(config, g_layer, &error);
   if (recorder == nullptr) return;  // the warning above already says nothing is recorded
+  recorder->set_without_cupti();
   if (other) recorder->set_other_subscriber();
   recorder->add_note({NoteItem::kError, 0, other ? "other-subscriber" : "cupti-unavailable", text});
   recorder->start(std::move(header), false);

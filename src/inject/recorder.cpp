@@ -336,7 +336,7 @@ void Recorder::drain_events() {
 }
 
 void Recorder::capture_control(uint64_t now_ms) {
-  if (control_ == nullptr || capture_finished_) return;
+  if (control_ == nullptr || capture_finished_ || without_cupti_) return;
   if (!capture_started_ && !config_.profiler_api_range && now_ms - start_ms_ >= config_.start_delay_ms) {
     control_->set_capture(true);
     capture_active_ = capture_started_ = true;

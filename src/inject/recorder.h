@@ -101,6 +101,9 @@ class Recorder {
   // --- init thread, before start() ------------------------------------------
   void add_note(NoteItem note);
   void set_other_subscriber() { other_subscriber_ = true; }
+  // CUPTI refused the subscription: nothing is ever captured (no capture
+  // note, no takeover check).
+  void set_without_cupti() { without_cupti_ = true; }
   void set_layouts_known(bool known) { layouts_known_ = known; }
 
   const Config& config() const { return config_; }
@@ -175,6 +178,7 @@ class Recorder {
   // A forced flush is in progress: buffers coming back are marked forced.
   std::atomic<bool> forcing_{false};
   bool other_subscriber_ = false;
+  bool without_cupti_ = false;
   bool layouts_known_ = true;
   bool file_removed_ = false;  // writer thread only
   TakeoverDetector takeover_;  // writer thread only

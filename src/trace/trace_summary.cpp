@@ -116,7 +116,11 @@ HealthFacts health_facts(const TraceSummary& s) {
   return facts;
 }
 
-bool no_activity(const TraceSummary& s) { return s.ok() && s.read.chunks > 0 && s.activity_records() == 0; }
+// Not said of a trace whose recorder could not subscribe: the other-subscriber
+// problem already says why it holds nothing.
+bool no_activity(const TraceSummary& s) {
+  return s.ok() && s.read.chunks > 0 && s.activity_records() == 0 && !s.health.other_subscriber();
+}
 
 }  // namespace
 

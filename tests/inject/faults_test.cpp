@@ -298,6 +298,32 @@ TEST(OutputFaults, AFullFileSystemStillGetsTheFinalChunk) {
   fs::remove_all(dir);
 }
 
+// CUPTI refused holdup (another client holds it): the trace says so and
+// nothing else; no capture ever "starts" (the H200 run showed a
+// capture-started note in such a trace).
+TEST(OutputFaults, ARecorderWithoutCuptiNeverSaysCaptureStarted) {
+  const std::string dir = make_temp_dir();
+  Config config;
+  config.output_dir = dir;
+  config.flush_period_ms = 10;
+  config.buffer_count = 1;
+  FakeCupti cupti;
+  Recorder recorder(config, &cupti);
+  cupti.recorder = &recorder;
+  std::string error;
+  ASSERT_TRUE(recorder.open(&error)) << error;
+  recorder.set_without_cupti();
+  recorder.set_other_subscriber();
+  recorder.start(ProcessHeaderInfo{}, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  recorder.stop();
+  auto trace = read_trace(recorder.path());
+  EXPECT_FALSE(has_note(trace, "capture-started"));
+  EXPECT_TRUE(last_health(trace).other_subscriber());
+  EXPECT_TRUE(last_health(trace).final_chunk());
+  fs::remove_all(dir);
+}
+
 // The folder removed while the writer runs: one warning, recording stops,
 // nothing crashes and stop() returns.
 TEST(OutputFaults, TheFolderRemovedWhileRecordingIsOneWarning) {

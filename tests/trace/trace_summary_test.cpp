@@ -135,6 +135,19 @@ TEST_F(TraceSummaryTest, HeaderOnlyTraceSaysNoActivity) {
   EXPECT_TRUE(has_warning(s, "no activity records"));
 }
 
+// Held off by another CUPTI client: that is the one reason given, not also
+// "the process may not have used CUDA" (tests/gpu/run_fault_checks.sh).
+TEST_F(TraceSummaryTest, AnotherSubscriberIsTheOnlyReasonGivenForNoActivity) {
+  proto::Chunk header_only;
+  *header_only.mutable_header() = testing::sample_header();
+  header_only.mutable_health()->set_other_subscriber(true);
+  header_only.mutable_health()->set_final_chunk(true);
+  auto s = summarize_trace(write("other.trace", {header_only}));
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_TRUE(has_warning(s, "another CUPTI client (Nsight"));
+  EXPECT_FALSE(has_warning(s, "no activity records"));
+}
+
 TEST(RecordKindTest, NamesRoundTripAndAliasesParse) {
   for (RecordKind kind : all_record_kinds()) {
     auto parsed = parse_record_kind(record_kind_name(kind));
