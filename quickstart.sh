@@ -88,6 +88,25 @@ if [ "$mode" = test ] && ! "$hta_venv/bin/python" -c 'import hta' >/dev/null 2>&
   fi
 fi
 
+# --- fuzzing: the readers under libFuzzer (issue 14), for `test` only -------
+# clang and its sanitizer/libFuzzer runtime (libclang_rt.fuzzer-*.a): Debian's
+# and Ubuntu's clang only recommend the package that holds it, libclang-rt-dev
+# (libclang-rt-14-dev on Debian 12).
+if [ "$mode" = test ]; then
+  fuzz_sudo=""
+  [ "$(id -u)" -ne 0 ] && fuzz_sudo=sudo
+  fuzz_missing=()
+  for p in clang libclang-rt-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || fuzz_missing+=("$p")
+  done
+  if [ ${#fuzz_missing[@]} -gt 0 ]; then
+    say "installing: ${fuzz_missing[*]}"
+    $fuzz_sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $fuzz_sudo apt-get install -y -qq --no-install-recommends \
+      "${fuzz_missing[@]}" >/dev/null
+  fi
+fi
+
 # --- build -------------------------------------------------------------------
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -113,6 +132,16 @@ case "$mode" in
     cmake --build "$nocuda" -j "$jobs" --target holdup
     "$nocuda/tools/holdup/holdup" report --top 1 --no-histograms "$here/tests/data/h100/seed-lazy/trace" >/dev/null
     say "without-CUDA build: holdup report ran on a fixture"
+    # The fuzz targets (tests/fuzz): clang, ASan+UBSan, no recorder, only
+    # what they link; each replays the inputs that once crashed it, then
+    # fuzzes a copy of its committed corpus for 20 s. A crash fails the run.
+    fuzz=$build/fuzz
+    say "building the fuzz targets (clang, HOLDUP_FUZZ=ON) in $fuzz"
+    CC=clang CXX=clang++ cmake -S "$here" -B "$fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOLDUP_FUZZ=ON \
+          -DHOLDUP_RECORDER=OFF -DHOLDUP_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$fuzz" -j "$jobs" --target holdup_fuzz
+    "$here/tests/fuzz/run_fuzzers.sh" "$fuzz" 20
+    say "fuzz targets: no crash"
     ;;
   main)
     if gpu_present && [ -x "$workload" ]; then
