@@ -89,9 +89,10 @@ if [ "$mode" = test ] && ! "$hta_venv/bin/python" -c 'import hta' >/dev/null 2>&
 fi
 
 # --- fuzzing: the readers under libFuzzer (issue 14), for `test` only -------
-# clang and its sanitizer/libFuzzer runtime (libclang_rt.fuzzer-*.a): Debian's
-# and Ubuntu's clang only recommend the package that holds it, libclang-rt-dev
-# (libclang-rt-14-dev on Debian 12).
+# clang and its sanitizer/libFuzzer runtime (libclang_rt.fuzzer-*.a, ASan,
+# UBSan): clang only recommends the package that holds it (through
+# libclang-common-N-dev), and we install without recommends. libclang-rt-dev
+# is the distribution's default version of it (libclang-rt-14-dev on Debian 12).
 if [ "$mode" = test ]; then
   fuzz_sudo=""
   [ "$(id -u)" -ne 0 ] && fuzz_sudo=sudo

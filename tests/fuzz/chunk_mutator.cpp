@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "holdup/trace.pb.h"
@@ -58,10 +59,21 @@ void append_framed(const std::string& payload, std::string* out) {
   *out += payload;
 }
 
+// a + b, wrapping around for integers (as the recorder's counters would).
+template <typename T>
+T plus(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+
 template <typename T>
 T pick_value(Random& rng, T current) {
-  const T choices[] = {0, 1, std::numeric_limits<T>::max(), std::numeric_limits<T>::min(),
-                       static_cast<T>(current + 1), static_cast<T>(current - 1), static_cast<T>(current * 2),
+  const T choices[] = {0, 1, std::numeric_limits<T>::max(), std::numeric_limits<T>::lowest(),
+                       plus<T>(current, 1), plus<T>(current, static_cast<T>(-1)), plus(current, current),
                        static_cast<T>(current / 2)};
   return choices[rng() % std::size(choices)];
 }
