@@ -46,8 +46,8 @@ HOLDUP_FULL_ENV = {"HOLDUP_ALL_API_RECORDS": "1", "HOLDUP_ALL_LAUNCHES": "1", "H
 # callback set added to it alone, holdup's, and everything (bench/floor).
 DEFAULT_SWEEP = ";".join([
     "minimal", "minimal+DRIVER", "minimal+SYNCHRONIZATION", "minimal+CUDA_EVENT", "minimal+OVERHEAD",
-    "minimal+MEMCPY2", "minimal+STREAM+DEVICE+CONTEXT", "minimal+MARKER+NAME", "minimal+cb-resource",
-    "minimal+cb-launch", "minimal+cb-runtime", "minimal+quiet-api", "holdup-latency", "full-latency"])
+    "minimal+MEMCPY2", "minimal+STREAM+DEVICE+CONTEXT", "minimal+MARKER+NAME", "minimal+cb_resource",
+    "minimal+cb_launch", "minimal+cb_runtime", "minimal+quiet_api", "holdup", "full-latency"])
 
 # Rough wall seconds per run, for the up-front estimate (H200, warm machine).
 WORKLOAD_STARTUP_S = 0.8

@@ -32,10 +32,11 @@
 //                     API call's record (holdup before issue 12);
 // each optionally followed by +TOKEN / -TOKEN: an activity kind name
 // (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
-// CONTEXT, MARKER, NAME, ...), cb-resource, cb-launch, cb-runtime (holdup's
+// CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime (holdup's
 // three callback sets), latency (kernel queued/submitted timestamps) or
-// quiet-api (the per-call API records holdup leaves out, quiet_apis.h).
-// E.g. "minimal+CUDA_EVENT", "holdup-latency". Buffer settings (size,
+// quiet_api (the per-call API records holdup leaves out, quiet_apis.h); '+'
+// and '-' separate tokens, so no token has either in its name.
+// E.g. "minimal+CUDA_EVENT", "holdup-latency", "minimal+cb_launch". Buffer settings (size,
 // count, per-thread buffers) and the flush period always come from the
 // HOLDUP_* settings.
 //
@@ -119,11 +120,11 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
     const size_t next = spec.find_first_of("+-", end + 1);
     const std::string token = upper(spec.substr(end + 1, next == std::string_view::npos ? next : next - end - 1));
     end = next;
-    if (token == "CB-RESOURCE") set.cb_resource = add;
-    else if (token == "CB-LAUNCH") set.cb_launch = add;
-    else if (token == "CB-RUNTIME") set.cb_runtime = add;
+    if (token == "CB_RESOURCE") set.cb_resource = add;
+    else if (token == "CB_LAUNCH") set.cb_launch = add;
+    else if (token == "CB_RUNTIME") set.cb_runtime = add;
     else if (token == "LATENCY") set.latency = add;
-    else if (token == "QUIET-API") set.quiet_api = add;
+    else if (token == "QUIET_API") set.quiet_api = add;
     else {
       bool found = false;
       for (size_t i = 0; i < kCuptiKinds.size(); ++i) {

@@ -45,6 +45,12 @@ struct AnalysisOptions {
   // on its thread was p99 4.2 us (max 20.5).
   static constexpr TimeNs kReleaseToStartP99Ns = 14'200;
   static constexpr TimeNs kBurstGapP99Ns = 4'200;
+  // The same gap in traces whose query calls (cudaGetDevice, ...) were not
+  // recorded (issue 12's lean default, RecorderConfig.not_recorded "api:"):
+  // the unrecorded calls no longer split the host code between the
+  // recorded ones (a Python thread's dispatch, a wait for the GIL). On the
+  // H200 fixtures recorded that way (2026-12-02): p99 79.2 us, max 128.1 us.
+  static constexpr TimeNs kBurstGapLeanP99Ns = 79'200;
   static constexpr TimeNs kDefaultThresholdNs = 100'000;
   TimeNs threshold_ns = kDefaultThresholdNs;
   // A copy "started right after" a blocker ended: within this much.
@@ -62,6 +68,9 @@ struct AnalysisOptions {
   // The issuing thread's burst: calls back to back, at most this far apart
   // (a thread that set out to issue the copy; see src/report/README.md).
   TimeNs burst_gap_ns = 100'000;
+  // ... and in a process whose query calls were not recorded
+  // (Process::queries_unrecorded): about twice the largest gap measured.
+  TimeNs burst_gap_lean_ns = 250'000;
   uint32_t max_burst_calls = 32;
   // With fewer calls of a name than this, its median is not trusted as the
   // normal cost: the normal cost is capped at normal_cost_cap_ns.

@@ -235,6 +235,10 @@ struct Process {
   // everything was recorded or the trace does not say (trace/recorder_health.h
   // not_recorded). Every report and export shows it beside the problems.
   std::vector<std::string> not_recorded;
+  // The API records of query calls were left out ("api:" codes): gaps
+  // between the recorded calls of a thread are wider (AnalysisOptions::
+  // burst_gap_lean_ns).
+  bool queries_unrecorded = false;
   // Kernels, copies (memcpy and peer) and memsets without a start or an end
   // (GpuOp::kIncomplete), left out of the analysis.
   uint64_t incomplete_kernels = 0;

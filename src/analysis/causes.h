@@ -69,8 +69,9 @@ std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds*
 uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache);
 
 // The earlier calls of the issuing thread's burst that ends in the copy's
-// call: back to back (gaps <= burst_gap_ns), after the thread's previous
-// copy or memset and its last synchronize. Outermost calls only, latest
+// call: back to back (gaps <= burst_gap_ns; burst_gap_lean_ns in a process
+// whose query calls were not recorded), after the thread's previous copy or
+// memset and its last synchronize. Outermost calls only, latest
 // first.
 std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const AnalysisOptions& options);
 

@@ -145,6 +145,8 @@ void ModelBuilder::add_descriptions(const proto::Chunk& chunk) {
     for (const auto& [k, v] : h.scheduling_env()) process.scheduling_env[k] = v;
     process.recorder->device_identities.assign(h.device_identity().begin(), h.device_identity().end());
     process.not_recorded = holdup::not_recorded(h.config());
+    process.queries_unrecorded = std::any_of(h.config().not_recorded().begin(), h.config().not_recorded().end(),
+                                             [](const std::string& code) { return code.starts_with("api:"); });
   }
   if (chunk.has_health()) process.recorder->health = chunk.health();
   for (const auto& n : chunk.note()) process.recorder->notes.push_back(n);

@@ -70,6 +70,7 @@ std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const 
   // Walking back in start order: a call that ends after the frontier
   // encloses the previous candidate (a runtime call around its driver call).
   TimeNs frontier = copy_call.start_ns;
+  const TimeNs gap = process.queries_unrecorded ? options.burst_gap_lean_ns : options.burst_gap_ns;
   for (int steps = 0; it != calls.begin() && steps < 4 * static_cast<int>(options.max_burst_calls); ++steps) {
     --it;
     const ApiCall& c = model.api_calls[*it];
@@ -80,7 +81,7 @@ std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const 
       }
       continue;
     }
-    if (frontier - c.end_ns > options.burst_gap_ns) break;
+    if (frontier - c.end_ns > gap) break;
     const std::string_view name = base_api_name(model.name(c.name));
     if (name.ends_with("Synchronize")) break;  // a wait by intent: the burst begins after it
     // The thread's previous copy closes the previous unit of intent (a

@@ -538,6 +538,7 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
     analysis.t("threshold_ns").u(o.threshold_ns).run();
     analysis.t("adjacency_ns").u(o.adjacency_ns).run();
     analysis.t("burst_gap_ns").u(o.burst_gap_ns).run();
+    analysis.t("burst_gap_lean_ns").u(o.burst_gap_lean_ns).run();
     analysis.t("origin_ns").u(model_.origin_ns).run();
     analysis.t("window_from_ns").u(window_.from).run();
     window_.all() ? analysis.t("window_to_ns").null().run() : analysis.t("window_to_ns").u(window_.to).run();

@@ -65,8 +65,13 @@ struct Config {
   bool profiler_api_range = false;
   // Debug: append every completed CUPTI buffer to a raw dump in this dir.
   std::string dump_raw_dir;
-  // cuptiActivityEnableLatencyTimestamps (kernel queued/submitted).
-  bool latency_timestamps = true;
+  // cuptiActivityEnableLatencyTimestamps (kernel queued/submitted). Off by
+  // default since issue 12: on the H200 it was the largest single cost of
+  // the CUPTI set-up (launch bench: the minimal floor +57 % alone, +78 %
+  // with it; holdup +79 % with it, +68 % without), and no cause reads it
+  // (only the exports show queued/submitted). The trace header says it is
+  // missing (RecorderConfig.not_recorded "kernel:latency-timestamps").
+  bool latency_timestamps = false;
   // cuptiActivityEnableCudaEventDeviceTimestamps (when an event fired on
   // the GPU). Off by default: on the H100 (CUDA 13.0, driver 580.159.04)
   // an app recording ~600k events/s from 4 threads stalled for good after

@@ -10,7 +10,7 @@
 // under lazy loading (cuFuncGetAttribute, cuKernelGetAttribute,
 // cudaFuncGetAttributes, the occupancy calculators, symbol lookups) and
 // calls that may wait for the context (cudaPointerGetAttributes, event and
-// stream queries) are not here. In a PyTorch step they are most of the API
+// stream queries) are not here. In the PyTorch corpus programs they are most of the API
 // calls (cudaGetDevice alone: 1464 of 4214 in the gemm-side-copy fixture).
 //
 // Names are base names: without CUPTI's _vN version suffix and without the

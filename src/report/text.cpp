@@ -208,6 +208,11 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
                      format_duration(a.options.adjacency_ns), format_duration(a.options.drain_after_ns),
                      analysis::AnalysisOptions::kReleaseToStartP99Ns / 1e3, format_duration(a.options.burst_gap_ns),
                      analysis::AnalysisOptions::kBurstGapP99Ns / 1e3);
+  if (std::any_of(model.processes.begin(), model.processes.end(), [](const auto& p) { return p.queries_unrecorded; })) {
+    out += fmt::format("  ({} apart where query calls were not recorded: p99 {:.1f} us there)\n",
+                       format_duration(a.options.burst_gap_lean_ns),
+                       analysis::AnalysisOptions::kBurstGapLeanP99Ns / 1e3);
+  }
   if (s.without_issue) {
     out += fmt::format("  {} cop{} without an API record (issue time unknown): not explained\n", s.without_issue,
                        s.without_issue == 1 ? "y" : "ies");
