@@ -340,10 +340,10 @@ TEST(ChromeTrace, SeveralTracesGoToADirectoryWithDistinctRanks) {
 TEST(ChromeTrace, FiltersChooseProcessesCopiesAndWindow) {
   const auto dir = temp_dir("filters");
   report::Filters f;
-  f.pids = {511};
+  f.pids = {3729};  // the measuring process of the two-process fixture (re-recorded 2026-12-02)
   run({kTwoProcess}, dir / "one.json", exporting::Format::chrome_json, f);
   EXPECT_TRUE(fs::is_regular_file(dir / "one.json"));  // one process exported: a file
-  EXPECT_EQ(json::parse(read_file(dir / "one.json"))["holdup"]["pid"], 511);
+  EXPECT_EQ(json::parse(read_file(dir / "one.json"))["holdup"]["pid"], 3729);
 
   const json all = export_json(kSeedLazy, "all");
   report::Filters window;
