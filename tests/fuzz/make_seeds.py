@@ -19,22 +19,23 @@ MAX_RECORDS = 24
 # Chunk fields kept whole: sequence, header, health, note, string, clock.
 KEEP_WHOLE = {1, 2, 3, 4, 5, 6}
 
+# Fixture folders: the largest trace of each (the busiest process) is a seed.
 FIXTURES = [
-    "h100/seed-lazy/trace/holdup-vm-1498.trace",
-    "h100/copy-engine/trace/holdup-vm-1778.trace",
-    "h100/default-stream-blocking/trace/holdup-vm-2141.trace",
-    "h100/module-reload/trace/holdup-vm-1861.trace",
-    "h100/report/trace/holdup-vm-1420.trace",
-    "h200/host-lock/trace/holdup-vm-1892.trace",
-    "h200/time-slice/trace/holdup-vm-2124.trace",
-    "h200/shared-queue/trace/holdup-vm-1723.trace",
-    "h200/sm-saturated-batch/trace/holdup-vm-1612.trace",
-    "h200/pageable/trace/holdup-vm-1947.trace",
-    "corpus/h200-corpus/ipc-cold/trace/holdup-vm-1181.trace",
-    "corpus/h200-corpus/allocator/trace/holdup-vm-786.trace",
-    "corpus/h200-corpus/gemm-side-copy/trace/holdup-vm-524.trace",
-    "corpus/h200-corpus/wait-stream/trace/holdup-vm-648.trace",
-    "corpus/h200-corpus/two-process/trace/holdup-vm-535.trace",
+    "h100/seed-lazy",
+    "h100/copy-engine",
+    "h100/default-stream-blocking",
+    "h100/module-reload",
+    "h100/report",
+    "h200/host-lock",
+    "h200/time-slice",
+    "h200/shared-queue",
+    "h200/sm-saturated-batch",
+    "h200/pageable",
+    "corpus/h200-corpus/ipc-cold",
+    "corpus/h200-corpus/allocator",
+    "corpus/h200-corpus/gemm-side-copy",
+    "corpus/h200-corpus/wait-stream",
+    "corpus/h200-corpus/two-process",
 ]
 
 
@@ -117,8 +118,9 @@ def main():
     seeds = {}
     for fixture in FIXTURES:
         parts = pathlib.Path(fixture).parts
-        name = f"{parts[0]}-{parts[-3]}.trace" if parts[0] != "corpus" else f"corpus-{parts[-3]}.trace"
-        seeds[name] = seed_of(DATA / fixture)
+        name = f"{parts[0]}-{parts[-1]}.trace"
+        traces = sorted((DATA / fixture / "trace").glob("*.trace"))
+        seeds[name] = seed_of(max(traces, key=lambda t: t.stat().st_size))
     lazy = seeds["h100-seed-lazy.trace"]
     seeds["h100-seed-lazy-torn.trace"] = lazy[: len(lazy) - 100]
     for target in TARGETS:
