@@ -33,17 +33,20 @@ fi
 # --- Debian/Ubuntu packages ------------------------------------------------
 packages=(cmake ninja-build g++ binutils libprotobuf-dev libprotoc-dev protobuf-compiler libprotozero-dev
           libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+# Installs those of the given packages that are missing (no recommends).
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   say "installing: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+}
+install_missing "${packages[@]}"
 
 # --- exports: `holdup export`, `holdup report --html` (issue 11) -------------
 # One block, kept apart from the lines above. Packages: SQLite for
@@ -53,11 +56,9 @@ fi
 # `chromium`; Ubuntu's is a snap: not installed, and that test says it skips).
 # Then, for `test`, HTA from PyPI in a virtual environment under the build
 # tree ($build/hta-venv, where tests/export looks); without it that test skips.
-export_sudo=""
-[ "$(id -u)" -ne 0 ] && export_sudo=sudo
 export_packages=(libsqlite3-dev python3-venv)
 if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
-  apt-cache show chromium >/dev/null 2>&1 || $export_sudo apt-get update -qq
+  apt-cache show chromium >/dev/null 2>&1 || $sudo apt-get update -qq
   if apt-cache show chromium 2>/dev/null | grep -q '^Package: chromium$' &&
      ! apt-cache show chromium 2>/dev/null | grep -qi 'snapd'; then
     export_packages+=(chromium)
@@ -65,17 +66,7 @@ if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
     say "no Chromium package here (Ubuntu ships a snap): the HTML rendering test will skip"
   fi
 fi
-packages+=("${export_packages[@]}")
-export_missing=()
-for p in "${export_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || export_missing+=("$p")
-done
-if [ ${#export_missing[@]} -gt 0 ]; then
-  say "installing: ${export_missing[*]}"
-  $export_sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $export_sudo apt-get install -y -qq --no-install-recommends \
-    "${export_missing[@]}" >/dev/null
-fi
+install_missing "${export_packages[@]}"
 hta_venv=$build/hta-venv
 if [ "$mode" = test ] && ! "$hta_venv/bin/python" -c 'import hta' >/dev/null 2>&1; then
   say "installing Holistic Trace Analysis (holistictraceanalysis, PyPI) into $hta_venv"
@@ -93,20 +84,7 @@ fi
 # UBSan): clang only recommends the package that holds it (through
 # libclang-common-N-dev), and we install without recommends. libclang-rt-dev
 # is the distribution's default version of it (libclang-rt-14-dev on Debian 12).
-if [ "$mode" = test ]; then
-  fuzz_sudo=""
-  [ "$(id -u)" -ne 0 ] && fuzz_sudo=sudo
-  fuzz_missing=()
-  for p in clang libclang-rt-dev; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || fuzz_missing+=("$p")
-  done
-  if [ ${#fuzz_missing[@]} -gt 0 ]; then
-    say "installing: ${fuzz_missing[*]}"
-    $fuzz_sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $fuzz_sudo apt-get install -y -qq --no-install-recommends \
-      "${fuzz_missing[@]}" >/dev/null
-  fi
-fi
+[ "$mode" = test ] && install_missing clang libclang-rt-dev
 
 # --- build -------------------------------------------------------------------
 jobs=$(nproc 2>/dev/null || echo 2)
