@@ -52,8 +52,8 @@ DEFAULT_SWEEP = ";".join([
 # Rough wall seconds per run, for the up-front estimate (H200, warm machine).
 WORKLOAD_STARTUP_S = 0.8
 WORKLOAD_ITERATION_S = 0.0082
-TORCH_STARTUP_S = 8.0
-TORCH_STEP_S = 0.0035
+TORCH_STARTUP_S = 12.0
+TORCH_STEP_S = 0.004
 INFO_S = 0.5  # holdup info after a holdup run
 
 
@@ -69,7 +69,8 @@ def parse_args():
     p.add_argument("--launch-threads", type=int, default=int(env("LAUNCH_THREADS", 4)))
     p.add_argument("--wl-iterations", type=int, default=int(env("WL_ITERATIONS", 150)),
                    help="workload iterations per run; the metric is the loop's period as the GPU ran it")
-    p.add_argument("--torch-steps", type=int, default=int(env("TORCH_STEPS", 300)))
+    p.add_argument("--torch-steps", type=int, default=int(env("TORCH_STEPS", 1500)),
+                   help="timed steps per run (start-up is ~12 s, so long runs cost little more)")
     p.add_argument("--torch-python", default=env("TORCH_PYTHON", ""),
                    help="python with torch (default: /opt/torch/.venv/bin/python3 if present, else python3)")
     p.add_argument("--launch-modes", default=env("LAUNCH_MODES", "alone,minimal-floor,floor,holdup,holdup-full"))
@@ -263,11 +264,17 @@ class TorchBench(Bench):
         return cmd + (["--profiler"] if mode.profiler else [])
 
     def metric(self, row):
+        """steps/s over the timed steps; the samples are each block's steps/s (bootstrapped within the run)."""
         r = row.get("result") or {}
-        return (r["steps_per_s"], [r["steps_per_s"]], r["startup_s"]) if "steps_per_s" in r else None
+        if "steps_per_s" not in r:
+            return None
+        blocks = [1000.0 / ms for ms in r.get("block_step_ms", []) if ms > 0]
+        return r["steps_per_s"], blocks or [r["steps_per_s"]], r["startup_s"]
 
     def estimate_s(self):
-        return self.repeats * len(self.modes) * (TORCH_STARTUP_S + (self.steps + 30) * TORCH_STEP_S + 1.0)
+        # torch.profiler's teardown grows with the steps it kept (about 1 ms per step here)
+        teardown = sum(1 for m in self.modes if m.profiler) * self.steps * 0.001
+        return self.repeats * (len(self.modes) * (TORCH_STARTUP_S + (self.steps + 30) * TORCH_STEP_S + 1.0) + teardown)
 
 
 class SweepBench(Bench):
@@ -417,6 +424,23 @@ def ci_added(bench, alone_runs, runs, n, rng):
     return values[int(0.025 * len(values))], values[min(len(values) - 1, int(0.975 * len(values)))]
 
 
+def ci_ratio(bench, alone_runs, runs, other_runs, n, rng):
+    """95 % interval of added(mode) / added(other) (percentile bootstrap over runs, as ci_added), or (None, None):
+    whether a target such as "<= 1.15x the minimal floor's added cost" is resolved."""
+    if not alone_runs or not runs or not other_runs or n <= 0:
+        return None, None
+    values = []
+    for _ in range(n):
+        a = resample_metric(bench, alone_runs, rng)
+        mine, other = added(bench, a, resample_metric(bench, runs, rng)), added(bench, a, resample_metric(bench, other_runs, rng))
+        if mine is not None and other is not None and other > 0:
+            values.append(mine / other)
+    if len(values) < 10:
+        return None, None
+    values.sort()
+    return values[int(0.025 * len(values))], values[min(len(values) - 1, int(0.975 * len(values)))]
+
+
 def summarize(benches, rows, n_boot):
     rng = random.Random(12)
     summary = []
@@ -440,6 +464,13 @@ def summarize(benches, rows, n_boot):
                 b = added_of.get(other)
                 return a / b if a is not None and b and b > 0 and mode.name != other else None
 
+            def ratio_ci(other):
+                if mode.library is None or mode.name == other or other not in ok:
+                    return None, None
+                return ci_ratio(bench, ok.get(ALONE, []), runs, ok[other], n_boot, rng)
+
+            minimal_ci, profiler_ci = ratio_ci(MINIMAL), ratio_ci(TORCH_PROFILER)
+
             recs = [r.get("records_per_s") for r in all_runs if r.get("records_per_s")]
             drops = [r.get("dropped_records") for r in all_runs if "dropped_records" in r]
             if mode.library == FLOOR:
@@ -458,7 +489,11 @@ def summarize(benches, rows, n_boot):
                 "added_ci95_high_pct": high,
                 "holdup_over_floor": ratio(FLOOR) if mode.library == HOLDUP else None,
                 "over_minimal_floor": ratio(MINIMAL) if mode.library is not None else None,
+                "over_minimal_floor_ci95_low": minimal_ci[0],
+                "over_minimal_floor_ci95_high": minimal_ci[1],
                 "over_torch_profiler": ratio(TORCH_PROFILER) if mode.library is not None else None,
+                "over_torch_profiler_ci95_low": profiler_ci[0],
+                "over_torch_profiler_ci95_high": profiler_ci[1],
                 "startup_s": median_or_none([r.get("startup_s") for r in runs]),
                 "records_per_s": median_or_none(recs),
                 "records_per_run": median_or_none([r.get("records") for r in all_runs if "records" in r]),
@@ -530,6 +565,13 @@ def fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
 
+def ratio_text(row, key):
+    if row[key] is None:
+        return "-"
+    low, high = row.get(key + "_ci95_low"), row.get(key + "_ci95_high")
+    return f"{row[key]:.2f}" + (f" [{low:.2f}, {high:.2f}]" if low is not None else "")
+
+
 def table(summary, kinds, info):
     lines = [f"card: {info.get('card')}, driver {info.get('driver')}, {info['date_utc']} UTC, commit {info['commit']}",
              "",
@@ -541,7 +583,7 @@ def table(summary, kinds, info):
               else f"{s['added_ci95_low_pct']:+.2f} .. {s['added_ci95_high_pct']:+.2f}%")
         lines.append(
             f"| {s['bench']} | {s['mode']} | {fmt(s['added_pct'], '+.2f')}% | {ci} | {fmt(s['holdup_over_floor'], '.2f')} "
-            f"| {fmt(s['over_minimal_floor'], '.2f')} | {fmt(s['over_torch_profiler'], '.2f')} "
+            f"| {ratio_text(s, 'over_minimal_floor')} | {ratio_text(s, 'over_torch_profiler')} "
             f"| {fmt(s['median'], '.4g')} | {s['unit']} | {fmt(s['spread_pct'], '.1f')}% | {fmt(s['startup_s'], '.2f')} "
             f"| {fmt(s['records_per_s'], '.3g')} | {fmt(s['dropped_records'], 'd')} "
             f"| {s['runs_ok']}/{s['runs_failed']} |")

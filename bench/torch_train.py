@@ -4,7 +4,9 @@
 An MLP (several Linear+ReLU layers, cross-entropy, Adam) trained on random
 data already on the GPU: dozens of small kernels per step, so a profiler's
 per-launch cost shows. Prints one JSON object on stdout:
-steps/s over the timed steps (warm-up excluded) and start-up separately.
+steps/s over the timed steps (warm-up excluded), the time per step of each
+block of --block-steps timed steps (for intervals within a run), and
+start-up separately.
 
 --profiler runs warm-up and timed steps inside
 torch.profiler.profile(activities=[CPU, CUDA]); the profiler's teardown
@@ -32,6 +34,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=300, help="timed steps")
     p.add_argument("--warmup", type=int, default=30, help="untimed steps first")
+    p.add_argument("--block-steps", type=int, default=50, help="timed steps per block (block_step_ms)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--width", type=int, default=1024)
     p.add_argument("--layers", type=int, default=6)
@@ -121,9 +124,17 @@ def main():
                     step()
                 torch.cuda.synchronize()
                 sweep.setdefault(name, []).append((time.perf_counter() - t0) / args.sweep_steps * 1e3)
+    # Blocks end on the host clock without a synchronize: the loop is bound by
+    # the host's dispatch, and a synchronize per block would add idle time.
+    blocks = []
     timed_start = time.perf_counter()
-    for _ in range(args.steps):
+    block_start = timed_start
+    for i in range(args.steps):
         loss = step()
+        if (i + 1) % args.block_steps == 0:
+            now = time.perf_counter()
+            blocks.append((now - block_start) / args.block_steps * 1e3)
+            block_start = now
     torch.cuda.synchronize()
     timed_end = time.perf_counter()
     final_loss = float(loss.item())
@@ -148,6 +159,8 @@ def main():
         "duration_s": duration,
         "steps_per_s": args.steps / duration,
         "step_ms": duration / args.steps * 1e3,
+        "block_steps": args.block_steps,
+        "block_step_ms": blocks,
         "import_s": import_done - SCRIPT_START,
         "startup_s": timed_start - SCRIPT_START,
         "profiler_teardown_s": teardown_s,

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The recording-overhead batch of issue 12 on the device machine (nvidia-h200),
+# in two calls that each fit the device tool's 10-minute limit:
+#   scripts/overhead-batch.sh [BUILD_DIR] torch   the PyTorch loop: alone, minimal floor, holdup, torch.profiler
+#   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
+#                                                 and one sm-saturated trace kept for `holdup info`
+# Each tars its results into $OUT/<part>.tgz (bench/overhead.py's output folder).
+set -u
+export PATH=/usr/local/cuda/bin:$PATH
+B=$(realpath "${1:-.devcarry/build}"); part=${2:-torch}
+export LD_LIBRARY_PATH=$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+R=/tmp/$part; rm -rf "$R"; mkdir -p "$R"
+{ date -u; nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv; nproc; uname -r; } \
+  > "$R/machine.txt" 2>&1
+cat "$R/machine.txt"
+HOLDUP_COMMIT=${HOLDUP_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+export HOLDUP_COMMIT
+case $part in
+  torch)
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 12 --torch-steps 1000 \
+      --torch-modes 'alone,minimal-floor,holdup,torch.profiler' --deadline-s "${DEADLINE_S:-490}" \
+      > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -12 "$R/ovh.log" ;;
+  rest)
+    sets='minimal;minimal+DRIVER;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+OVERHEAD'
+    sets+=';minimal+STREAM+DEVICE+CONTEXT;minimal+cb_resource;minimal+cb_launch;minimal+cb_runtime;minimal+quiet_api'
+    sets+=';holdup;holdup-cb_launch;holdup-DRIVER;holdup-cb_resource'
+    bench/run_overhead.sh "$B" "$R/ovh" --only launch,seed-lazy,sm-saturated,launch-kinds,stress \
+      --launch-repeats 15 --launch-modes 'alone,minimal-floor,floor,holdup' \
+      --workload-repeats 5 --workload-modes 'alone,minimal-floor,floor,holdup' \
+      --sweep "$sets" --sweep-repeats 2 --sweep-rounds 8 --stress-repeats 2 --deadline-s "${DEADLINE_S:-400}" \
+      > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -12 "$R/ovh.log"
+    # One sm-saturated trace for the record that read as ending at 2^64-1 ns (bench/RESULTS.md).
+    mkdir -p "$R/smsat"
+    CUDA_INJECTION64_PATH=$B/src/inject/libholdup.so HOLDUP_OUTPUT=$R/smsat \
+      "$B/tools/workload/holdup-workload" --scenario sm-saturated --no-events --iterations 150 \
+      --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
+    "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
+    tail -20 "$R/smsat/info.txt" ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|rest" >&2; exit 2 ;;
+esac
+tar czf "$OUT/$part.tgz" -C /tmp "$part"
+ls -la "$OUT"

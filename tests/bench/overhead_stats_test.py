@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""bench/overhead.py's statistics on made-up runs (no GPU): the added cost, its
+ratio to the minimal floor's and that ratio's bootstrap interval."""
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import overhead  # noqa: E402
+
+
+class Args:
+    torch_modes = "alone,minimal-floor,holdup,torch.profiler"
+    repeats = 8
+    torch_steps = 100
+
+
+def runs(mode, step_ms, rng, n=8):
+    out = []
+    for rep in range(n):
+        blocks = [step_ms * rng.uniform(0.97, 1.03) for _ in range(20)]
+        mean = sum(blocks) / len(blocks)
+        out.append({"bench": "torch", "mode": mode, "rep": rep, "rc": 0, "metric": 1000.0 / mean,
+                    "samples": [1000.0 / b for b in blocks], "startup_s": 10.0})
+    return out
+
+
+def main():
+    rng = random.Random(1)
+    bench = overhead.TorchBench(Args(), "python3")
+    # alone 2 ms, minimal floor +40 %, holdup +44 % (ratio 1.10), torch.profiler +80 %
+    rows = (runs("alone", 2.0, rng) + runs("minimal-floor", 2.8, rng) + runs("holdup", 2.88, rng)
+            + runs("torch.profiler", 3.6, rng))
+    summary = {s["mode"]: s for s in overhead.summarize([bench], rows, 400)}
+    h = summary["holdup"]
+    failures = []
+    if abs(h["added_pct"] - 44) > 3:
+        failures.append(f"holdup added {h['added_pct']:.1f} %, expected ~44 %")
+    if abs(h["over_minimal_floor"] - 1.10) > 0.06:
+        failures.append(f"ratio {h['over_minimal_floor']:.3f}, expected ~1.10")
+    low, high = h["over_minimal_floor_ci95_low"], h["over_minimal_floor_ci95_high"]
+    if low is None or not low <= h["over_minimal_floor"] <= high or high - low > 0.2:
+        failures.append(f"ratio interval [{low}, {high}] does not hold the ratio or is wider than 0.2")
+    if h["over_torch_profiler_ci95_high"] is None or h["over_torch_profiler_ci95_high"] >= 1:
+        failures.append(f"holdup not resolved below torch.profiler: {h['over_torch_profiler_ci95_high']}")
+    if summary["alone"]["over_minimal_floor_ci95_low"] is not None:
+        failures.append("alone has a ratio interval")
+    text = overhead.table(list(summary.values()), [], {"card": "none", "driver": "-", "date_utc": "-", "commit": "-"})
+    if "1.10 [" not in text and "1.09 [" not in text and "1.11 [" not in text:
+        failures.append("table lacks the ratio with its interval:\n" + text)
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
