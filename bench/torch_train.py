@@ -102,7 +102,7 @@ def main():
     for _ in range(args.warmup):
         step()
     torch.cuda.synchronize()
-    sweep = {}
+    sweep, sweep_cpu = {}, {}
     sets = [x for x in args.floor_sweep.split(";") if x]
     if sets:
         select = floor_select()
@@ -119,22 +119,27 @@ def main():
                 for _ in range(args.sweep_settle):
                     step()
                 torch.cuda.synchronize()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 for _ in range(args.sweep_steps):
                     step()
+                c1 = time.thread_time()
                 torch.cuda.synchronize()
                 sweep.setdefault(name, []).append((time.perf_counter() - t0) / args.sweep_steps * 1e3)
+                sweep_cpu.setdefault(name, []).append((c1 - c0) / args.sweep_steps * 1e3)
     # Blocks end on the host clock without a synchronize: the loop is bound by
     # the host's dispatch, and a synchronize per block would add idle time.
-    blocks = []
+    # The main thread's CPU time per block too: the in-line cost a profiler adds
+    # to the launching thread, less sensitive to a busy host than wall time.
+    blocks, blocks_cpu = [], []
     timed_start = time.perf_counter()
-    block_start = timed_start
+    block_start, block_cpu_start = timed_start, time.thread_time()
     for i in range(args.steps):
         loss = step()
         if (i + 1) % args.block_steps == 0:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.thread_time()
             blocks.append((now - block_start) / args.block_steps * 1e3)
-            block_start = now
+            blocks_cpu.append((cpu - block_cpu_start) / args.block_steps * 1e3)
+            block_start, block_cpu_start = now, cpu
     torch.cuda.synchronize()
     timed_end = time.perf_counter()
     final_loss = float(loss.item())
@@ -161,12 +166,13 @@ def main():
         "step_ms": duration / args.steps * 1e3,
         "block_steps": args.block_steps,
         "block_step_ms": blocks,
+        "block_thread_cpu_ms": blocks_cpu,
         "import_s": import_done - SCRIPT_START,
         "startup_s": timed_start - SCRIPT_START,
         "profiler_teardown_s": teardown_s,
         "profiler_export_s": export_s,
         "final_loss": final_loss,
-        **({"sweep_step_ms": sweep} if sweep else {}),
+        **({"sweep_step_ms": sweep, "sweep_thread_cpu_ms": sweep_cpu} if sweep else {}),
     }))
     return 0
 

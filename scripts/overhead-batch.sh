@@ -2,6 +2,7 @@
 # The recording-overhead batch of issue 12 on the device machine (nvidia-h200),
 # in two calls that each fit the device tool's 10-minute limit:
 #   scripts/overhead-batch.sh [BUILD_DIR] torch   the PyTorch loop: alone, minimal floor, holdup, torch.profiler
+#   scripts/overhead-batch.sh [BUILD_DIR] torch2  the same loop: floor sets switched in one process, then more rounds
 #   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
 #                                                 and one sm-saturated trace kept for `holdup info`
 # Each tars its results into $OUT/<part>.tgz (bench/overhead.py's output folder).
@@ -21,6 +22,15 @@ case $part in
       --torch-modes 'alone,minimal-floor,holdup,torch.profiler' --deadline-s "${DEADLINE_S:-490}" \
       > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -12 "$R/ovh.log" ;;
+  torch2)
+    # In one process: the floor's minimal set against holdup's set, short blocks, many rounds (paired);
+    # then more whole-process rounds of the modes that decide the target.
+    bench/run_overhead.sh "$B" "$R/sweep" --only torch-kinds --sweep 'minimal;holdup;holdup-cb_launch' \
+      --sweep-steps 20 --sweep-rounds 30 --sweep-repeats 4 > "$R/sweep.log" 2>&1
+    echo "rc=$?"; tail -6 "$R/sweep.log"
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 20 --torch-steps 1000 \
+      --torch-modes 'alone,minimal-floor,holdup' --deadline-s "${DEADLINE_S:-380}" > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -8 "$R/ovh.log" ;;
   rest)
     sets='minimal;minimal+DRIVER;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+OVERHEAD'
     sets+=';minimal+STREAM+DEVICE+CONTEXT;minimal+cb_resource;minimal+cb_launch;minimal+cb_runtime;minimal+quiet_api'
@@ -38,7 +48,7 @@ case $part in
       --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
     "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
     tail -20 "$R/smsat/info.txt" ;;
-  *) echo "usage: $0 [BUILD_DIR] torch|rest" >&2; exit 2 ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|torch2|rest" >&2; exit 2 ;;
 esac
 tar czf "$OUT/$part.tgz" -C /tmp "$part"
 ls -la "$OUT"
