@@ -28,6 +28,7 @@ Modes (--*-modes; a mode is NAME or NAME{VAR=VALUE,...} for extra settings):
 import argparse
 import csv
 import glob
+import gzip
 import json
 import os
 import random
@@ -93,6 +94,9 @@ def parse_args():
     p.add_argument("--run-timeout", type=float, default=120.0)
     p.add_argument("--bootstrap", type=int, default=int(env("BOOTSTRAP", 1000)), help="resamples for the 95%% CIs")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the time estimate, run nothing")
+    p.add_argument("--from-runs", nargs="+", type=Path, default=[],
+                   help="run nothing: summarize these runs.jsonl[.gz] files together (pooled runs of earlier "
+                        "commands; --only and the --*-modes say which benches and modes)")
     return p.parse_args()
 
 
@@ -652,6 +656,9 @@ def main():
             "(ninja holdup_inject holdup holdup-workload holdup_floor holdup-bench-launch) or carry them")
         return 2
 
+    if args.from_runs:
+        return summarize_runs(args, benches)
+
     estimate = sum(b.estimate_s() for b in benches)
     plan = []
     for b in benches:
@@ -699,10 +706,44 @@ def main():
                         + (f", {row['metric']:.4g} {bench.unit}" if "metric" in row else ""))
     if stopped_early:
         log(f"deadline of {args.deadline_s:.0f} s reached: later runs skipped")
-    summary = summarize(benches, rows, args.bootstrap)
-    kinds = summarize_sweeps(benches, rows, summary, args.bootstrap)
-    doc = {"machine": info, "rows": summary, "kinds": kinds,
-           "plan": {"benches": plan, "stopped_early": stopped_early, "argv": sys.argv[1:]}}
+    write_summary(out, benches, rows, info, {"benches": plan, "stopped_early": stopped_early, "argv": sys.argv[1:]},
+                  args.bootstrap)
+    log(f"total {time.perf_counter() - started:.0f} s; results in {out}")
+    return 1 if any(r["rc"] != 0 for r in rows) else 0
+
+
+def read_runs(path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def summarize_runs(args, benches):
+    """--from-runs: the runs of earlier commands (each folder's machine.json beside them) pooled in one summary."""
+    rows, machines = [], []
+    names = {b.name for b in benches}
+    for path in args.from_runs:
+        try:
+            rows += [r for r in read_runs(path) if r.get("bench") in names]
+            machines.append(json.loads((path.parent / "machine.json").read_text()))
+        except (OSError, ValueError) as e:
+            log(f"overhead.py: cannot read {path}: {e}")
+            return 2
+    first = machines[0] if machines else {}
+    info = {"card": first.get("card", "?"), "driver": first.get("driver", "?"),
+            "date_utc": ", ".join(m.get("date_utc", "?") for m in machines),
+            "commit": ", ".join(sorted({m.get("commit", "?") for m in machines})), "pooled_from": [str(p) for p in args.from_runs]}
+    out = args.out_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "machine.json").write_text(json.dumps(info, indent=1))
+    write_summary(out, benches, rows, info, {"pooled_from": info["pooled_from"], "argv": sys.argv[1:]}, args.bootstrap)
+    return 0
+
+
+def write_summary(out, benches, rows, info, plan, n_boot):
+    summary = summarize(benches, rows, n_boot)
+    kinds = summarize_sweeps(benches, rows, summary, n_boot)
+    doc = {"machine": info, "rows": summary, "kinds": kinds, "plan": plan}
     (out / "summary.json").write_text(json.dumps(doc, indent=1))
     with open(out / "summary.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(summary[0].keys()) if summary else ["bench"])
@@ -711,8 +752,6 @@ def main():
     text = table(summary, kinds, info)
     (out / "table.md").write_text(text)
     print(text)
-    log(f"total {time.perf_counter() - started:.0f} s; results in {out}")
-    return 1 if any(r["rc"] != 0 for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 # anywhere; bench/torch_train.py is taken from this checkout. Without a GPU it
 # prints "no GPU: skipped" and exits 0. Knobs (env or options, see
 # overhead.py --help): REPEATS=3 (torch), WL_REPEATS=5, LAUNCH_REPEATS=5,
-# LAUNCH_SECONDS=2, LAUNCH_THREADS=4, WL_ITERATIONS=150, TORCH_STEPS=1500,
+# LAUNCH_SECONDS=2, LAUNCH_THREADS=4, WL_ITERATIONS=150, TORCH_STEPS=1500 (timed steps, in blocks of 50),
 # LAUNCH_MODES, TORCH_MODES, WL_MODES, SWEEP (floor sets), SWEEP_ROUNDS=5,
 # STRESS_THREADS=8, DEADLINE_S, TORCH_PYTHON,
 # ONLY=seed-lazy,sm-saturated,launch,torch,launch-kinds,torch-kinds,stress;

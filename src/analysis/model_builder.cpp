@@ -51,11 +51,14 @@ GpuOp gpu_op_from(OpKind kind, const Record& r, uint32_t process) {
 }
 
 // A record without a start or an end (cut in flight by a forced flush,
-// `incomplete` set by the recorder; or a zero timestamp from CUPTI) is
-// never a 0-length op: it is set apart and counted.
+// `incomplete` set by the recorder; or a timestamp CUPTI could not take: 0,
+// or 2^64-1 as seen on an H200) is never a 0-length op: it is set apart and
+// counted.
 template <typename Record>
 bool incomplete(const Record& r) {
-  return r.incomplete() || r.start_ns() == 0 || r.end_ns() == 0;
+  constexpr uint64_t kUnknown = UINT64_MAX;
+  return r.incomplete() || r.start_ns() == 0 || r.end_ns() == 0 || r.start_ns() == kUnknown ||
+         r.end_ns() == kUnknown;
 }
 
 // The one reading of recorder health (trace/recorder_health.h), the read

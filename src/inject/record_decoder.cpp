@@ -26,11 +26,16 @@ void put_bool(pbf_writer& w, uint32_t field, bool v) {
   if (v) w.add_bool(field, true);
 }
 
-// Counts a record with a zero start or end: incomplete when a forced flush
-// returned its buffer (work still in flight), else a missing timestamp.
-// Returns whether the record is incomplete (the caller marks it so).
+// A timestamp CUPTI could not take: 0 (CUPTI_TIMESTAMP_UNKNOWN) or, for work
+// a forced flush cut, at times 2^64-1 (a kernel with start 2^64-1, end 0 on
+// an H200 at the final flush).
+bool unknown_time(uint64_t ns) { return ns == 0 || ns == UINT64_MAX; }
+
+// Counts a record with an unknown start or end: incomplete when a forced
+// flush returned its buffer (work still in flight), else a missing
+// timestamp. Returns whether the record is incomplete (the caller marks it so).
 bool count_timestamps(DecodeContext& ctx, ActivityKind kind, uint64_t start, uint64_t end) {
-  if (start != 0 && end != 0) return false;
+  if (!unknown_time(start) && !unknown_time(end)) return false;
   if (!ctx.forced_buffer) {
     ++ctx.health.zero_timestamp_records;
     return false;

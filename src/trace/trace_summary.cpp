@@ -7,10 +7,13 @@
 namespace holdup {
 namespace {
 
-// Widens [first, last] by a record's time; zero means "not recorded".
+// Widens [first, last] by a record's time; zero (and 2^64-1, CUPTI's other
+// unknown time) means "not recorded".
 class TimeSpan {
  public:
   void add(uint64_t start_ns, uint64_t end_ns) {
+    if (start_ns == kNone) start_ns = 0;
+    if (end_ns == kNone) end_ns = 0;
     if (start_ns != 0) first_ = std::min(first_, start_ns);
     if (end_ns != 0) last_ = std::max(last_, end_ns);
     if (start_ns != 0) last_ = std::max(last_, start_ns);
@@ -25,14 +28,27 @@ class TimeSpan {
   uint64_t last_ = 0;
 };
 
+// An incomplete record's times are not times: CUPTI hands back work cut by a
+// forced flush with a zero and, at times, 2^64-1 (seen on an H200: a kernel
+// with start 2^64-1, end 0), so it never widens a span.
+template <typename Record>
+void add_record(const Record& r, TimeSpan& span) {
+  if (!r.incomplete()) span.add(r.start_ns(), r.end_ns());
+}
+
+template <typename Records>
+void add_records(const Records& records, TimeSpan& span) {
+  for (const auto& r : records) add_record(r, span);
+}
+
 void add_times(const proto::Chunk& chunk, TimeSpan& span) {
-  for (const auto& r : chunk.kernel()) span.add(r.start_ns(), r.end_ns());
-  for (const auto& r : chunk.memcpy()) span.add(r.start_ns(), r.end_ns());
-  for (const auto& r : chunk.memset()) span.add(r.start_ns(), r.end_ns());
-  for (const auto& r : chunk.api()) span.add(r.start_ns(), r.end_ns());
-  for (const auto& r : chunk.synchronization()) span.add(r.start_ns(), r.end_ns());
+  add_records(chunk.kernel(), span);
+  add_records(chunk.memcpy(), span);
+  add_records(chunk.memset(), span);
+  add_records(chunk.api(), span);
+  add_records(chunk.synchronization(), span);
   for (const auto& r : chunk.cuda_event()) span.add(r.device_timestamp_ns(), 0);
-  for (const auto& r : chunk.overhead()) span.add(r.start_ns(), r.end_ns());
+  add_records(chunk.overhead(), span);
   for (const auto& r : chunk.marker()) span.add(r.timestamp_ns(), 0);
   for (const auto& r : chunk.launch()) span.add(r.api_enter_ns(), 0);
   for (const auto& r : chunk.module()) span.add(r.time_ns(), 0);
@@ -91,9 +107,9 @@ TraceSummary summarize_trace(TraceReader& reader) {
     for (const auto& k : chunk.kernel()) summary.incomplete_gpu_records += k.incomplete() ? 1 : 0;
     for (const auto& m : chunk.memset()) summary.incomplete_gpu_records += m.incomplete() ? 1 : 0;
     add_times(chunk, span);
-    for (const auto& r : chunk.kernel()) gpu.add(r.start_ns(), r.end_ns());
-    for (const auto& r : chunk.memcpy()) gpu.add(r.start_ns(), r.end_ns());
-    for (const auto& r : chunk.memset()) gpu.add(r.start_ns(), r.end_ns());
+    add_records(chunk.kernel(), gpu);
+    add_records(chunk.memcpy(), gpu);
+    add_records(chunk.memset(), gpu);
   }
   summary.read = reader.status();
   summary.first_ns = span.first();

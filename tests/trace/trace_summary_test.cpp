@@ -70,6 +70,36 @@ TEST_F(TraceSummaryTest, CountsEveryKindOfTheSample) {
   EXPECT_TRUE(trace_warning_tags(s).empty());
 }
 
+// A kernel cut by the final flush came back on an H200 with start 2^64-1 and
+// end 0: it counts as incomplete and never sets the span.
+TEST_F(TraceSummaryTest, IncompleteRecordsLeaveTheTimeSpanAlone) {
+  auto chunks = testing::sample_chunks();
+  proto::Kernel* cut = chunks.back().add_kernel();
+  cut->set_start_ns(UINT64_MAX);
+  cut->set_end_ns(0);
+  cut->set_incomplete(true);
+  proto::Kernel* unknown_end = chunks.back().add_kernel();  // not flagged: the unknown time alone
+  unknown_end->set_start_ns(kSampleT0 + 1'000);
+  unknown_end->set_end_ns(UINT64_MAX);
+  auto s = summarize_trace(write("cut.trace", chunks));
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s.count(RecordKind::kernel), 5u);
+  EXPECT_EQ(s.incomplete_gpu_records, 1u);
+  EXPECT_EQ(s.first_ns, kSampleT0 - 30'000);
+  EXPECT_EQ(s.last_ns, kSampleT0 + 10'000'000);
+  EXPECT_EQ(s.gpu_last_ns, kSampleT0 + 10'000'000);
+}
+
+TEST_F(TraceSummaryTest, RecordsCutByTheFinalFlushOnAnH200) {
+  auto s = summarize_trace(HOLDUP_TEST_DATA_DIR "/cut/sm-saturated-final-flush.trace");
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s.incomplete_gpu_records, 92u);
+  EXPECT_EQ(s.health.incomplete_records(), 92u);
+  EXPECT_GT(s.last_ns, s.first_ns);
+  EXPECT_LT(s.last_ns - s.first_ns, 60'000'000'000ull) << "span of a 2 s run";
+  EXPECT_LT(s.gpu_last_ns - s.gpu_first_ns, 60'000'000'000ull);
+}
+
 TEST_F(TraceSummaryTest, HealthProblemsBecomeWarnings) {
   auto chunks = testing::sample_chunks();
   auto* h = chunks.back().mutable_health();
