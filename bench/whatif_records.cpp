@@ -71,6 +71,24 @@ uint64_t repeat_launches(Chunk* c, const Strings&) {
   return keep_only(c->mutable_launch(), [](const auto& l) { return l.first_launch() || l.first_launch_unknown(); });
 }
 
+// SYNCHRONIZATION and CUDA_EVENT off as HOLDUP_KINDS would: the records
+// gone and the header saying so (the analysis then treats a stream-wait-event
+// call before a held copy as a wait it cannot see).
+uint64_t wait_kinds(Chunk* c, const Strings&) {
+  if (c->has_header()) {
+    auto* kinds = c->mutable_header()->mutable_config()->mutable_enabled_kinds();
+    if (kinds->empty()) {
+      for (const char* k : {"CONCURRENT_KERNEL", "MEMCPY", "MEMCPY2", "MEMSET", "RUNTIME", "DRIVER", "STREAM", "DEVICE",
+                            "CONTEXT", "OVERHEAD", "MARKER", "NAME"})
+        kinds->Add(k);
+    } else {
+      keep_only(kinds, [](const std::string& k) { return k != "SYNCHRONIZATION" && k != "CUDA_EVENT"; });
+    }
+  }
+  return keep_only(c->mutable_synchronization(), [](const auto&) { return false; }) +
+         keep_only(c->mutable_cuda_event(), [](const auto&) { return false; });
+}
+
 std::vector<Filter> all_filters() {
   using holdup::proto::ApiCall;
   return {
@@ -90,6 +108,7 @@ std::vector<Filter> all_filters() {
        [](Chunk* c, const Strings&) {
          return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
        }},
+      {"wait-kinds", "SYNCHRONIZATION and CUDA_EVENT off (HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT)", wait_kinds},
       {"overhead", "OVERHEAD records",
        [](Chunk* c, const Strings&) { return keep_only(c->mutable_overhead(), [](const auto&) { return false; }); }},
       {"resource-events", "module/context/stream events of the RESOURCE callbacks",

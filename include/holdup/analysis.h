@@ -117,6 +117,12 @@ struct Split {
   uint32_t stream_predecessor = kNone;
   uint32_t dependency_wait = kNone;  // index into Model::synchronizations
   TimeNs dependency_ready_ns = 0;
+  // In a trace without wait records (Process::waits_unrecorded): the last
+  // stream-wait-event call (index into Model::api_calls) of the process
+  // issued before the copy and after the op before it on its stream.
+  // The copy may have waited for that event, which the split cannot see:
+  // such a copy's cause is unknown (unknown_reason).
+  uint32_t unseen_wait = kNone;
 };
 
 // Splits start - issue of `op` (a copy with an API record).
@@ -253,6 +259,11 @@ Analysis analyze(const Model& model, const AnalysisOptions& options = {});
 // The findings of a.copies[copy] (empty for a copy not flagged): the kept
 // ones, or, without keep_details, the same findings built now.
 FlaggedDetail detail_of(const Analysis& a, uint32_t copy);
+// Why a flagged copy's cause is unknown, one sentence (empty when it is
+// known): no cause has two agreeing signals, or a stream-wait-event the
+// trace cannot see came before it (Split::unseen_wait, its own or that of
+// the copy whose hold it inherited).
+std::string unknown_reason(const Analysis& a, uint32_t copy);
 
 // A description of a record for verdicts.
 RecordRef ref_op(const Model& model, uint32_t op);

@@ -239,6 +239,14 @@ struct Process {
   // between the recorded calls of a thread are wider (AnalysisOptions::
   // burst_gap_lean_ns).
   bool queries_unrecorded = false;
+  // SYNCHRONIZATION or CUDA_EVENT was not enabled (HOLDUP_KINDS): a stream's
+  // wait for an event leaves no record, so the split cannot see a copy's
+  // declared dependency.
+  bool waits_unrecorded = false;
+  // With waits_unrecorded: the process's stream-wait-event API calls
+  // (cudaStreamWaitEvent, cuStreamWaitEvent, ...) sorted by start; a copy
+  // issued after one may have waited for its event (Split::unseen_wait).
+  std::vector<uint32_t> unseen_waits;
   // Kernels, copies (memcpy and peer) and memsets without a start or an end
   // (GpuOp::kIncomplete), left out of the analysis.
   uint64_t incomplete_kernels = 0;

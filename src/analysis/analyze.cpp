@@ -172,6 +172,8 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
         key.blocker_name = detail.findings.front().blockers.front().record.name;
       }
     }
+    // A wait for an event the trace cannot see may be what held it.
+    if (v.split.unseen_wait != kNone) v.cause = Cause::unknown;
     // A host-staged copy's time is mostly its own staging: flagged only
     // when a cause is claimed.
     if (model.ops[v.op].host_staged() && v.cause == Cause::unknown) {
@@ -238,6 +240,27 @@ FlaggedDetail detail_of(const Analysis& a, uint32_t copy) {
     detail = std::move(passed);
   }
   return detail;
+}
+
+std::string unknown_reason(const Analysis& a, uint32_t copy) {
+  const CopyVerdict* v = &a.copies[copy];
+  if (v->cause != Cause::unknown) return {};
+  // A hold passed on from a predecessor keeps the predecessor's reason.
+  for (int steps = 0; v->split.unseen_wait == kNone && v->split.inherited * 2 >= v->split.held &&
+                      v->split.inherited_from != kNone && steps < 64;
+       ++steps) {
+    auto it = std::lower_bound(a.copies.begin(), a.copies.end(), v->split.inherited_from,
+                               [](const CopyVerdict& x, uint32_t o) { return x.op < o; });
+    if (it == a.copies.end() || it->op != v->split.inherited_from) break;
+    v = &*it;
+  }
+  if (v->split.unseen_wait == kNone) return "no cause has two agreeing signals in the records";
+  const Model& model = *a.model;
+  const ApiCall& wait = model.api_calls[v->split.unseen_wait];
+  return fmt::format("{} on thread {} (correlation id {}) made a stream wait for an event before the copy, and this "
+                     "trace has no SYNCHRONIZATION or CUDA_EVENT records (HOLDUP_KINDS left them out): the copy may "
+                     "have waited for that event, which the records cannot tell",
+                     model.name(wait.name), wait.thread_id, wait.correlation_id);
 }
 
 }  // namespace holdup::analysis

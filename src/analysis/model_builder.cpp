@@ -8,6 +8,7 @@
 #include "holdup/analysis_model.h"
 #include "trace/recorder_health.h"
 #include "analysis/recorder_records.h"
+#include "causes.h"
 #include "holdup/trace.pb.h"
 
 namespace holdup::analysis {
@@ -150,6 +151,9 @@ void ModelBuilder::add_descriptions(const proto::Chunk& chunk) {
     process.not_recorded = holdup::not_recorded(h.config());
     process.queries_unrecorded = std::any_of(h.config().not_recorded().begin(), h.config().not_recorded().end(),
                                              [](const std::string& code) { return code.starts_with("api:"); });
+    const auto& kinds = h.config().enabled_kinds();
+    const auto enabled = [&](std::string_view kind) { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); };
+    process.waits_unrecorded = !kinds.empty() && (!enabled("SYNCHRONIZATION") || !enabled("CUDA_EVENT"));
   }
   if (chunk.has_health()) process.recorder->health = chunk.health();
   for (const auto& n : chunk.note()) process.recorder->notes.push_back(n);
@@ -456,6 +460,13 @@ void merge_gpus(Model& m) {
   }
 }
 
+// A call that makes a stream wait for an event (runtime or driver, any
+// per-thread-stream or version suffix).
+bool is_stream_wait_event(std::string_view name) {
+  const std::string_view base = detail::base_api_name(name);
+  return base == "cudaStreamWaitEvent" || base == "cuStreamWaitEvent";
+}
+
 // API calls by thread, by start and by correlation id (outermost first), and
 // each API name's normal cost.
 void index_api_calls(Model& m) {
@@ -496,6 +507,11 @@ void index_api_calls(Model& m) {
     for (uint32_t i : process.api_by_start) {
       durations[m.api_calls[i].name].push_back(m.api_calls[i].duration());
       process.max_api_duration_ns = std::max(process.max_api_duration_ns, m.api_calls[i].duration());
+    }
+    if (process.waits_unrecorded) {
+      for (uint32_t i : process.api_by_start) {
+        if (is_stream_wait_event(m.name(m.api_calls[i].name))) process.unseen_waits.push_back(i);
+      }
     }
     for (auto& [name, d] : durations) {
       auto mid = d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2);

@@ -2,6 +2,7 @@
 // dependency and held (see analysis.h for the definitions).
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include "causes.h"
@@ -99,6 +100,20 @@ std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const 
 
 }  // namespace detail
 
+namespace {
+
+// The last stream-wait-event call of the copy's process in [after, issue),
+// when its trace has no wait records to say which stream waited (kNone else).
+uint32_t unseen_wait_before(const Model& model, const GpuOp& op, TimeNs after) {
+  const auto& waits = model.processes[op.process].unseen_waits;
+  auto pos = std::lower_bound(waits.begin(), waits.end(), op.issue_ns,
+                              [&](uint32_t a, TimeNs t0) { return model.api_calls[a].start_ns < t0; });
+  if (pos == waits.begin() || model.api_calls[*std::prev(pos)].start_ns < after) return kNone;
+  return *std::prev(pos);
+}
+
+}  // namespace
+
 Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& options) {
   return detail::split_copy_cached(model, index, options, nullptr);
 }
@@ -122,6 +137,7 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
   // Behind earlier work of its own stream.
   const QueueKey stream_key{op.process, op.context_id, op.stream_id};
   TimeNs previous_end = 0;
+  TimeNs previous_issue = 0;  // of the op just before it in stream order
   if (auto it = model.ops_by_stream.find(stream_key); it != model.ops_by_stream.end()) {
     const auto& list = it->second;
     // The list is sorted by (start, end, index), as ModelBuilder::finish sorts it.
@@ -129,6 +145,7 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
       return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
              std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
     });
+    if (pos != list.begin() && model.ops[*std::prev(pos)].has_issue()) previous_issue = model.ops[*std::prev(pos)].issue_ns;
     for (int steps = 0; pos != list.begin() && steps < kMaxStreamLookback; ++steps) {
       --pos;
       const GpuOp& prev = model.ops[*pos];
@@ -170,6 +187,9 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
   }
   s.dependency = clip(s.dependency_ready_ns, t, start);
   t += s.dependency;
+  // An unseen wait issued before the previous op of the stream held that op
+  // (if it was this stream's), which started before this copy could.
+  s.unseen_wait = unseen_wait_before(model, op, previous_issue);
 
   s.held_begin_ns = t;
   s.held = start - t;

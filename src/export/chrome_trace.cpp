@@ -592,7 +592,7 @@ class ChromeTrace final : public detail::ProcessWriter {
         e_.s("[]");
       }
       e_.s(",\"remedy\":").s(claimed ? json_string(findings.front().remedy) : std::string("\"\""));
-      if (!claimed) e_.s(",\"verdict\":\"unknown: no cause has two agreeing signals in the records\"");
+      if (!claimed) e_.s(",\"verdict\":").s(quoted_text("unknown: " + analysis::unknown_reason(a, c)));
       if (findings.size() > (claimed ? 1u : 0u)) {
         e_.s(",\"other_findings\":[");
         for (size_t i = claimed ? 1 : 0; i < findings.size(); ++i) {

@@ -481,8 +481,8 @@ class Html {
       out_ += copy_timeline(index, held);
       const auto& findings = held.detail->findings;
       if (v.cause == Cause::unknown) {
-        out_ += "<div class=\"cause unknown\"><b>Cause: unknown</b> &middot; no cause has two agreeing signals in "
-                "the records</div>\n";
+        out_ += "<div class=\"cause unknown\"><b>Cause: unknown</b> &middot; " +
+                escape(analysis::unknown_reason(a_, index)) + "</div>\n";
       }
       for (size_t i = 0; i < findings.size(); ++i) finding_html(findings[i], i == 0 && v.cause != Cause::unknown);
       out_ += "</section>\n";

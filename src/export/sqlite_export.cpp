@@ -119,7 +119,7 @@ CREATE TABLE HOLDUP_COPIES (
   patternId INTEGER REFERENCES HOLDUP_PATTERNS(patternId), issueToStartNs INTEGER, burstNs INTEGER,
   apiNs INTEGER, streamOrderNs INTEGER, dependencyNs INTEGER, heldNs INTEGER, heldHostNs INTEGER,
   heldInBurstNs INTEGER, inheritedNs INTEGER, inheritedFromCopyId INTEGER, normalApiNs INTEGER,
-  heldBegin INTEGER);
+  heldBegin INTEGER, unknownReason TEXT);
 CREATE TABLE HOLDUP_PATTERN_WORST (patternId INTEGER NOT NULL REFERENCES HOLDUP_PATTERNS(patternId),
   rank INTEGER NOT NULL, copyId INTEGER NOT NULL REFERENCES HOLDUP_COPIES(copyId));
 CREATE TABLE HOLDUP_FINDINGS (
@@ -760,7 +760,7 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
                  "correlationId", "kind", "bytes", "opTable", "opRowId", "apiRowId", "start", "end", "issue", "intent",
                  "hasIssue", "flagged", "cold", "cause", "patternId", "issueToStartNs", "burstNs", "apiNs",
                  "streamOrderNs", "dependencyNs", "heldNs", "heldHostNs", "heldInBurstNs", "inheritedNs",
-                 "inheritedFromCopyId", "normalApiNs", "heldBegin"});
+                 "inheritedFromCopyId", "normalApiNs", "heldBegin", "unknownReason"});
     for (size_t i = 0; i < scope_copies.size(); ++i) {
       const auto& v = a.copies[scope_copies[i]];
       const GpuOp& op = model_.ops[v.op];
@@ -796,6 +796,8 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
       } else {
         for (int k = 0; k < 12; ++k) copy.null();
       }
+      const bool unknown = v.flagged && !v.cold && v.cause == analysis::Cause::unknown;
+      unknown ? copy.t(analysis::unknown_reason(a, scope_copies[i])) : copy.null();
       copy.run();
     }
     Insert worst(db_, "HOLDUP_PATTERN_WORST", {"patternId", "rank", "copyId"});

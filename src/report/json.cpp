@@ -172,6 +172,7 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                      {"split", split_json(model, v.split)},
                      {"cause", analysis::cause_id(v.cause)},
                      {"findings", findings}});
+    if (v.cause == analysis::Cause::unknown) worst.back()["unknown_reason"] = analysis::unknown_reason(a, index);
   }
   j["worst"] = worst;
   json cold = json::array();

@@ -259,9 +259,7 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
     split_text(out, model, v.split);
     const auto detail = analysis::detail_of(a, index);
     const auto& findings = detail.findings;
-    if (v.cause == Cause::unknown) {
-      out += "    cause: unknown: no cause has two agreeing signals in the records\n";
-    }
+    if (v.cause == Cause::unknown) out += "    cause: unknown: " + analysis::unknown_reason(a, index) + "\n";
     for (size_t i = 0; i < findings.size(); ++i) {
       finding_text(out, model, findings[i], i == 0 && v.cause != Cause::unknown);
     }

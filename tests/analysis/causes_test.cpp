@@ -169,6 +169,63 @@ TEST(Causes, SharedHardwareQueue) {
   EXPECT_NE(f.corroboration[0].find("=1"), std::string::npos);
 }
 
+// A trace recorded without SYNCHRONIZATION/CUDA_EVENT (HOLDUP_KINDS) cannot
+// see a stream's wait for an event: a copy issued after a cudaStreamWaitEvent
+// may have waited for it, so its cause is unknown, whatever else agrees.
+void sm_saturated_copy_after_a_wait(SyntheticTrace& t, bool kinds_off, uint32_t* copy, uint32_t* later) {
+  if (kinds_off) {
+    for (const char* kind : {"CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "RUNTIME", "DRIVER"})
+      t.header().mutable_config()->add_enabled_kinds(kind);
+  }
+  t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  t.kernel("fill", 100, 4100, kComputeStream, 2, t.launch(90, 95), 132 * 8, 256);
+  t.api("cudaStreamWaitEvent", 150, 152, 2);
+  *copy = t.api("cudaMemcpyAsync", 200, 205, 2);
+  t.memcpy(proto::DTOD, 4050, 4150, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, *copy);
+  // The same again later, no wait call in between: the rule does not reach it.
+  t.kernel("fill", 5000, 9000, kComputeStream, 2, t.launch(4990, 4995), 132 * 8, 256);
+  *later = t.api("cudaMemcpyAsync", 5100, 5105, 2);
+  t.memcpy(proto::DTOD, 8950, 9050, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, *later);
+}
+
+TEST(Causes, UnseenStreamWaitMakesTheCauseUnknown) {
+  SyntheticTrace t(100);
+  uint32_t copy = 0, later = 0;
+  sm_saturated_copy_after_a_wait(t, true, &copy, &later);
+  auto model = build_model({{t.chunk()}});
+  ASSERT_TRUE(model.processes[0].waits_unrecorded);
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  EXPECT_EQ(v.cause, Cause::unknown);
+  EXPECT_NE(v.split.unseen_wait, analysis::kNone);
+  const uint32_t index = static_cast<uint32_t>(&v - a.copies.data());
+  const std::string reason = analysis::unknown_reason(a, index);
+  EXPECT_NE(reason.find("cudaStreamWaitEvent on thread 2"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("HOLDUP_KINDS"), std::string::npos) << reason;
+  // The evidence for what it would otherwise be stays listed.
+  ASSERT_FALSE(a.details[v.detail].findings.empty());
+  EXPECT_EQ(a.details[v.detail].findings.front().cause, Cause::sm_waiting);
+  const auto& w = verdict(a, later);
+  ASSERT_TRUE(w.flagged);
+  EXPECT_EQ(w.cause, Cause::sm_waiting);
+  EXPECT_EQ(w.split.unseen_wait, analysis::kNone);
+}
+
+TEST(Causes, StreamWaitCallsDoNotMatterWhenWaitsAreRecorded) {
+  SyntheticTrace t(100);
+  uint32_t copy = 0, later = 0;
+  sm_saturated_copy_after_a_wait(t, false, &copy, &later);
+  auto model = build_model({{t.chunk()}});
+  EXPECT_FALSE(model.processes[0].waits_unrecorded);
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  EXPECT_EQ(v.cause, Cause::sm_waiting);
+  EXPECT_EQ(v.split.unseen_wait, analysis::kNone);
+  EXPECT_EQ(analysis::unknown_reason(a, static_cast<uint32_t>(&v - a.copies.data())), "");
+}
+
 TEST(Causes, SmExecutedCopyWaitsForSms) {
   SyntheticTrace t(100);
   t.normal_calls("cudaMemcpyAsync", 4, 5, 2);

@@ -521,6 +521,27 @@ TEST(Export, NotRecordedTravelsWithTheTrace) {
   fs::remove_all(dir);
 }
 
+// Without wait records a copy after a cudaStreamWaitEvent is unknown, and
+// every export says why.
+TEST(Export, UnseenWaitReasonTravelsWithTheVerdict) {
+  auto t = lossy_trace();
+  for (const char* kind : {"CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "RUNTIME", "DRIVER", "OVERHEAD"})
+    t.chunk().mutable_header()->mutable_config()->add_enabled_kinds(kind);
+  t.api("cudaStreamWaitEvent", 200, 202, 2, 19);
+  Synthetic s(std::move(t));
+  std::ostringstream out;
+  exporting::write_chrome_trace(s.input, 0, {0, 1, "position"}, out);
+  EXPECT_NE(out.str().find("unknown: cudaStreamWaitEvent on thread 2 (correlation id 19)"), std::string::npos);
+  const auto dir = temp_dir("sqlite-unseen-wait");
+  std::string error;
+  ASSERT_TRUE(exporting::write_sqlite(s.input, 0, (dir / "w.sqlite").string(), &error)) << error;
+  Db db(dir / "w.sqlite");
+  EXPECT_EQ(db.one("SELECT cause || ' ' || substr(unknownReason, 1, 19) FROM HOLDUP_COPIES WHERE flagged = 1"),
+            "unknown cudaStreamWaitEvent");
+  fs::remove_all(dir);
+  EXPECT_NE(exporting::render_html(s.input, {}).find("cudaStreamWaitEvent on thread 2"), std::string::npos);
+}
+
 // --- HTML -------------------------------------------------------------------
 
 TEST(Html, OneSelfContainedPage) {

@@ -112,6 +112,25 @@ TEST(Report, NotRecordedIsShownApartFromProblems) {
   EXPECT_EQ(j["summary"]["flagged"], 1);
 }
 
+// Without wait records, the seed copy issued after a cudaStreamWaitEvent is
+// unknown, and the text and JSON say which call left it so.
+TEST(Report, UnseenWaitIsTheUnknownReason) {
+  auto t = seed_trace();
+  for (const char* kind : {"CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "RUNTIME", "DRIVER", "OVERHEAD"})
+    t.chunk().mutable_header()->mutable_config()->add_enabled_kinds(kind);
+  t.api("cudaStreamWaitEvent_ptsz", 200, 202, 2, 19);
+  Fixture fx(std::move(t));
+  const std::string text = report::render_text(fx.analysis, fx.select(), {});
+  EXPECT_NE(text.find("cause: unknown: cudaStreamWaitEvent_ptsz on thread 2 (correlation id 19) made a stream wait"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("also: device-wide barrier"), std::string::npos) << text;
+  const auto j = nlohmann::json::parse(report::render_json(fx.analysis, fx.select(), {}).dump());
+  ASSERT_EQ(j["worst"].size(), 1u);
+  EXPECT_EQ(j["worst"][0]["cause"], "unknown");
+  EXPECT_NE(j["worst"][0]["unknown_reason"].get<std::string>().find("HOLDUP_KINDS"), std::string::npos);
+}
+
 TEST(Report, NothingNotRecordedWithoutTheFields) {
   Fixture fx(seed_trace());  // a header from before issue 12: nothing said
   const std::string text = report::render_text(fx.analysis, fx.select(), {});
