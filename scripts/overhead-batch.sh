@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The recording-overhead batch of issue 12 on the device machine (nvidia-h200),
-# in two calls that each fit the device tool's 10-minute limit:
+# in parts that each fit one call of the device tool (10 minutes):
 #   scripts/overhead-batch.sh [BUILD_DIR] torch   the PyTorch loop: alone, minimal floor, holdup, torch.profiler
 #   scripts/overhead-batch.sh [BUILD_DIR] torch2  the same loop: floor sets switched in one process, then more rounds
+#   scripts/overhead-batch.sh [BUILD_DIR] torch-kinds  SYNCHRONIZATION and CUDA_EVENT one by one in that loop
 #   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
 #                                                 and one sm-saturated trace kept for `holdup info`
 # Each tars its results into $OUT/<part>.tgz (bench/overhead.py's output folder).
@@ -31,6 +32,13 @@ case $part in
     bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 20 --torch-steps 1000 \
       --torch-modes 'alone,minimal-floor,holdup' --deadline-s "${DEADLINE_S:-380}" > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -8 "$R/ovh.log" ;;
+  torch-kinds)
+    # What in holdup's CUPTI set-up costs the PyTorch loop: SYNCHRONIZATION and CUDA_EVENT one by one
+    # (together they were half of it on 2026-12-02), paired in one process.
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 24 --sweep-repeats 6 \
+      --sweep 'minimal;holdup;holdup-SYNCHRONIZATION;holdup-CUDA_EVENT;holdup-SYNCHRONIZATION-CUDA_EVENT;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT' \
+      > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -10 "$R/ovh.log" ;;
   rest)
     sets='minimal;minimal+DRIVER;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+OVERHEAD'
     sets+=';minimal+STREAM+DEVICE+CONTEXT;minimal+cb_resource;minimal+cb_launch;minimal+cb_runtime;minimal+quiet_api'
@@ -48,7 +56,7 @@ case $part in
       --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
     "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
     tail -20 "$R/smsat/info.txt" ;;
-  *) echo "usage: $0 [BUILD_DIR] torch|torch2|rest" >&2; exit 2 ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|rest" >&2; exit 2 ;;
 esac
 tar czf "$OUT/$part.tgz" -C /tmp "$part"
 ls -la "$OUT"
