@@ -156,6 +156,22 @@ class SyntheticTrace {
     return *m;
   }
 
+  // An NVTX push/pop range: a start marker with the name, an end marker
+  // (CUpti_ActivityFlag START = 2, END = 4). Thread 0: none recorded.
+  void nvtx_range(const std::string& name, uint32_t id, double start_us, double end_us, uint32_t thread = 0) {
+    auto* m = chunk_.add_marker();
+    m->set_flags(2);
+    m->set_id(id);
+    if (thread) m->set_thread_id(thread);
+    m->set_timestamp_ns(at_us(start_us));
+    m->set_name_iid(str(name));
+    m = chunk_.add_marker();
+    m->set_flags(4);
+    m->set_id(id);
+    if (thread) m->set_thread_id(thread);
+    m->set_timestamp_ns(at_us(end_us));
+  }
+
   proto::Overhead& overhead(proto::OverheadKind kind, double start_us, double end_us, uint32_t corr,
                             uint32_t thread = 0) {
     auto* o = chunk_.add_overhead();

@@ -250,17 +250,7 @@ SyntheticTrace lossy_trace() {
   t.kernel("k2", 2100, 3100, kComputeStream, 2, k2);
   t.chunk().mutable_health()->set_dropped_records(7);
   t.chunk().mutable_health()->set_other_subscriber(true);
-  auto* m = t.chunk().add_marker();  // NVTX range "step" around the copy's call
-  m->set_flags(2);
-  m->set_id(1);
-  m->set_thread_id(2);
-  m->set_timestamp_ns(at_us(150));
-  m->set_name_iid(t.str("step"));
-  m = t.chunk().add_marker();
-  m->set_flags(4);
-  m->set_id(1);
-  m->set_thread_id(2);
-  m->set_timestamp_ns(at_us(300));
+  t.nvtx_range("step", 1, 150, 300, 2);  // around the copy's call
   return t;
 }
 

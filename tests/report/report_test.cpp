@@ -31,15 +31,7 @@ SyntheticTrace seed_trace(uint32_t pid = 100) {
   t.kernel("k2", 2100, 3100, kComputeStream, 2, k2);
   const uint32_t htod = t.api("cudaMemcpyAsync", 4000, 4005, 2, 40);
   t.memcpy(proto::HTOD, 4010, 4100, 15, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, htod);
-  auto* m = t.chunk().add_marker();  // NVTX range "step" around the first copy
-  m->set_flags(2);
-  m->set_id(1);
-  m->set_timestamp_ns(at_us(150));
-  m->set_name_iid(t.str("step"));
-  m = t.chunk().add_marker();
-  m->set_flags(4);
-  m->set_id(1);
-  m->set_timestamp_ns(at_us(300));
+  t.nvtx_range("step", 1, 150, 300);  // around the first copy
   return t;
 }
 
