@@ -91,6 +91,9 @@ def parse_args():
                    help="comma list of benches: seed-lazy,sm-saturated,launch,torch,launch-kinds,torch-kinds,stress")
     p.add_argument("--deadline-s", type=float, default=float(env("DEADLINE_S", 0)),
                    help="start no run after this many seconds (0: none); what ran is summarized")
+    p.add_argument("--cpus", default=env("CPUS", ""),
+                   help="run every process under `taskset -c CPUS` (e.g. 2-9), all modes alike: whether pinning "
+                        "narrows the spread between processes (13 %% on the PyTorch loop unpinned)")
     p.add_argument("--run-timeout", type=float, default=120.0)
     p.add_argument("--bootstrap", type=int, default=int(env("BOOTSTRAP", 1000)), help="resamples for the 95%% CIs")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the time estimate, run nothing")
@@ -340,10 +343,10 @@ def safe(text):
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
 
 
-def run_one(bench, mode, rep, build, out_dir, timeout):
+def run_one(bench, mode, rep, build, out_dir, timeout, prefix=()):
     run_dir = (out_dir / "runs" / bench.name / f"{safe(mode.name)}-{rep}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    cmd = bench.command(mode, run_dir)
+    cmd = list(prefix) + bench.command(mode, run_dir)
     t0 = time.perf_counter()
     try:
         p = subprocess.run(cmd, env=mode.environment(build, run_dir), capture_output=True, text=True,
@@ -680,9 +683,16 @@ def main():
             log(f"overhead.py: {python} has no torch with CUDA: torch benches skipped")
             benches = [b for b in benches if not b.name.startswith("torch")]
 
+    prefix = ()
+    if args.cpus:
+        if shutil.which("taskset") is None:
+            log("overhead.py: --cpus needs taskset (util-linux), not found")
+            return 2
+        prefix = ("taskset", "-c", args.cpus)
     out = args.out_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
     info = machine_info()
+    info["cpus"] = args.cpus or "all"
     (out / "machine.json").write_text(json.dumps(info, indent=1))
     rows = []
     started = time.perf_counter()
@@ -697,7 +707,7 @@ def main():
                     if args.deadline_s and time.perf_counter() - started > args.deadline_s:
                         stopped_early = True
                         break
-                    row = run_one(bench, mode, rep, build, out, args.run_timeout)
+                    row = run_one(bench, mode, rep, build, out, args.run_timeout, prefix)
                     rows.append(row)
                     runs_file.write(json.dumps(row) + "\n")
                     runs_file.flush()

@@ -10,7 +10,7 @@
 # overhead.py --help): REPEATS=3 (torch), WL_REPEATS=5, LAUNCH_REPEATS=5,
 # LAUNCH_SECONDS=2, LAUNCH_THREADS=4, WL_ITERATIONS=150, TORCH_STEPS=1500 (timed steps, in blocks of 50),
 # LAUNCH_MODES, TORCH_MODES, WL_MODES, SWEEP (floor sets), SWEEP_ROUNDS=5,
-# STRESS_THREADS=8, DEADLINE_S, TORCH_PYTHON,
+# STRESS_THREADS=8, DEADLINE_S, TORCH_PYTHON, CPUS (taskset -c for every run),
 # ONLY=seed-lazy,sm-saturated,launch,torch,launch-kinds,torch-kinds,stress;
 # --dry-run prints the plan and the time estimate.
 set -euo pipefail
