@@ -145,7 +145,9 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
       return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
              std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
     });
-    if (pos != list.begin() && model.ops[*std::prev(pos)].has_issue()) previous_issue = model.ops[*std::prev(pos)].issue_ns;
+    if (pos != list.begin() && model.ops[*std::prev(pos)].has_issue()) {
+      previous_issue = model.ops[*std::prev(pos)].issue_ns;
+    }
     for (int steps = 0; pos != list.begin() && steps < kMaxStreamLookback; ++steps) {
       --pos;
       const GpuOp& prev = model.ops[*pos];
