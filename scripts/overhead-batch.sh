@@ -34,9 +34,10 @@ case $part in
     echo "rc=$?"; tail -8 "$R/ovh.log" ;;
   torch-kinds)
     # What in holdup's CUPTI set-up costs the PyTorch loop: SYNCHRONIZATION and CUDA_EVENT one by one
-    # (together they were half of it on 2026-12-02), paired in one process.
+    # (together they were half of it on 2026-12-02), and whether the other half is shared by several
+    # kinds (removing any one of them alone changed nothing), paired in one process (~3 min).
     bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 24 --sweep-repeats 6 \
-      --sweep 'minimal;holdup;holdup-SYNCHRONIZATION;holdup-CUDA_EVENT;holdup-SYNCHRONIZATION-CUDA_EVENT;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT' \
+      --sweep 'minimal;holdup;holdup-SYNCHRONIZATION;holdup-CUDA_EVENT;holdup-SYNCHRONIZATION-CUDA_EVENT;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+DRIVER+STREAM+DEVICE+CONTEXT+OVERHEAD+MEMCPY2+MARKER+NAME;holdup-SYNCHRONIZATION-CUDA_EVENT-DRIVER' \
       > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -10 "$R/ovh.log" ;;
   rest)
