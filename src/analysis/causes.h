@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "holdup/analysis.h"
+#include "inject/api_base_name.h"
 
 namespace holdup::analysis::detail {
 
@@ -81,8 +82,6 @@ Split split_copy_cached(const Model& model, uint32_t op, const AnalysisOptions& 
 // Length of the union of [start, end) intervals clipped to [t0, t1).
 TimeNs covered(std::vector<std::pair<TimeNs, TimeNs>> intervals, TimeNs t0, TimeNs t1);
 
-// API name without the _ptsz/_ptds and _vN suffixes.
-std::string_view base_api_name(std::string_view name);
 
 Blocker make_blocker(const Model& model, uint32_t op, TimeNs window_begin, TimeNs window_end);
 // make_blocker for each of `ops`, sorted by held_behind_ns (largest first,

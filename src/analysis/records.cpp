@@ -162,18 +162,5 @@ std::vector<Blocker> largest_blockers(const Model& model, const std::vector<uint
   return blockers;
 }
 
-std::string_view base_api_name(std::string_view name) {
-  for (std::string_view suffix : {"_ptsz", "_ptds"}) {
-    if (name.size() > suffix.size() && name.ends_with(suffix)) name.remove_suffix(suffix.size());
-  }
-  // _v2, _v3, ... (kept by some tables)
-  if (auto pos = name.rfind("_v"); pos != std::string_view::npos && pos + 2 < name.size() &&
-                                   std::all_of(name.begin() + static_cast<std::ptrdiff_t>(pos) + 2, name.end(),
-                                               [](char c) { return c >= '0' && c <= '9'; })) {
-    name = name.substr(0, pos);
-  }
-  return name;
-}
-
 }  // namespace detail
 }  // namespace holdup::analysis

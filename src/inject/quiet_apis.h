@@ -1,6 +1,6 @@
 #pragma once
 // The CUDA calls whose API activity records holdup leaves out by default
-// (HOLDUP_API_RECORDS=lean; `all` records them): queries that read state the
+// (HOLDUP_ALL_API_RECORDS=1 records them): queries that read state the
 // caller's thread, the device or a stream already holds. None of them
 // enqueues work, allocates, loads code, waits for the device or for another
 // thread, so none can issue a copy, be a device-wide barrier, hold a lock a
@@ -22,6 +22,8 @@
 #include <iterator>
 #include <string_view>
 
+#include "api_base_name.h"
+
 namespace holdup::inject {
 
 inline constexpr std::string_view kQuietApis[] = {
@@ -40,19 +42,6 @@ inline constexpr std::string_view kQuietApis[] = {
     // Driver: stream state queries and names.
     "cuStreamIsCapturing", "cuStreamGetCaptureInfo", "cuStreamGetPriority", "cuStreamGetFlags", "cuStreamGetId",
     "cuStreamGetCtx", "cuStreamGetDevice", "cuKernelGetName", "cuFuncGetName"};
-
-// `name` without a trailing _ptsz/_ptds and then a trailing _vN.
-constexpr std::string_view api_base_name(std::string_view name) {
-  for (std::string_view suffix : {std::string_view("_ptsz"), std::string_view("_ptds")}) {
-    if (name.size() > suffix.size() && name.ends_with(suffix)) name.remove_suffix(suffix.size());
-  }
-  if (auto pos = name.rfind("_v"); pos != std::string_view::npos && pos + 2 < name.size() &&
-                                   std::all_of(name.begin() + static_cast<std::ptrdiff_t>(pos) + 2, name.end(),
-                                               [](char c) { return c >= '0' && c <= '9'; })) {
-    name = name.substr(0, pos);
-  }
-  return name;
-}
 
 // True for every variant of a quiet call ("cuGetProcAddress_v2",
 // "cudaStreamGetCaptureInfo_v2_ptsz").
