@@ -34,7 +34,7 @@ uint64_t peak_rss_kib() {
 uint64_t chunk_records(const holdup::proto::Chunk& c) {
   return c.kernel_size() + c.memcpy_size() + c.memset_size() + c.api_size() + c.synchronization_size() +
          c.cuda_event_size() + c.stream_size() + c.device_size() + c.context_size() + c.overhead_size() +
-         c.marker_size() + c.thread_name_size() + c.launch_size() + c.module_size() + c.object_name_size();
+         c.marker_size() + c.thread_name_size() + c.launch_size() + c.module_size() + c.object_name_size() + c.event_call_size();
 }
 
 }  // namespace

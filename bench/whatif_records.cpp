@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +55,8 @@ struct Filter {
   std::string what;
   // Removes records from the chunk; returns how many.
   std::function<uint64_t(Chunk*, const Strings&)> apply;
+  // Called before each trace file (filters that carry state across chunks).
+  std::function<void()> begin_trace;
 };
 
 std::string name_of(const Strings& s, uint64_t iid) {
@@ -89,7 +92,70 @@ uint64_t wait_kinds(Chunk* c, const Strings&) {
          keep_only(c->mutable_cuda_event(), [](const auto&) { return false; });
 }
 
+// The recorder's default since issue 12: SYNCHRONIZATION off, its stream
+// waits taken from the event-call callbacks. Made from the records: each
+// STREAM_WAIT_EVENT Synchronization becomes a STREAM_WAIT EventCall (its
+// start, stream, correlation; CUDA's event id for the CUevent), each
+// cudaEventRecord API call with a CUDA_EVENT record a RECORD EventCall (the
+// call's start and thread, the record's stream and event id). Records of
+// one call may come in different chunks: the state lives across a trace.
+struct EventCallMaker {
+  struct Api {
+    uint64_t start = 0;
+    uint32_t thread = 0;
+  };
+  std::unordered_map<uint32_t, Api> record_apis;               // correlation -> record call
+  std::unordered_map<uint32_t, holdup::proto::CudaEvent> events;  // correlation -> its CUDA_EVENT record
+
+  void reset() { *this = {}; }
+
+  uint64_t apply(Chunk* c, const Strings& s) {
+    if (c->has_header()) {
+      auto* config = c->mutable_header()->mutable_config();
+      keep_only(config->mutable_enabled_kinds(), [](const std::string& k) { return k != "SYNCHRONIZATION"; });
+      config->set_event_calls(true);
+    }
+    for (const auto& a : c->api()) {
+      const std::string name = name_of(s, a.name_iid());
+      if (name.starts_with("cudaEventRecord") || name.starts_with("cuEventRecord"))
+        record_apis[a.correlation_id()] = {a.start_ns(), a.thread_id()};
+    }
+    for (const auto& e : c->cuda_event()) events[e.correlation_id()] = e;
+    for (auto it = events.begin(); it != events.end();) {
+      auto api = record_apis.find(it->first);
+      if (api == record_apis.end()) {
+        ++it;
+        continue;
+      }
+      auto* call = c->add_event_call();
+      call->set_kind(holdup::proto::EventCall::RECORD);
+      call->set_time_ns(api->second.start);
+      call->set_thread_id(api->second.thread);
+      call->set_context_id(it->second.context_id());
+      call->set_stream_id(it->second.stream_id());
+      call->set_correlation_id(it->first);
+      call->set_event_handle(it->second.event_id());
+      call->set_domain(holdup::proto::ApiCall::RUNTIME);
+      record_apis.erase(api);
+      it = events.erase(it);
+    }
+    for (const auto& w : c->synchronization()) {
+      if (w.type() != holdup::proto::STREAM_WAIT_EVENT) continue;
+      auto* call = c->add_event_call();
+      call->set_kind(holdup::proto::EventCall::STREAM_WAIT);
+      call->set_time_ns(w.start_ns());
+      call->set_context_id(w.context_id());
+      call->set_stream_id(w.stream_id());
+      call->set_correlation_id(w.correlation_id());
+      call->set_event_handle(w.cuda_event_id());
+      call->set_domain(holdup::proto::ApiCall::RUNTIME);
+    }
+    return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
+  }
+};
+
 std::vector<Filter> all_filters() {
+  auto maker = std::make_shared<EventCallMaker>();
   using holdup::proto::ApiCall;
   return {
       {"lean", "holdup's lean default: quiet-api + repeat-launches",
@@ -109,6 +175,8 @@ std::vector<Filter> all_filters() {
          return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
        }},
       {"wait-kinds", "SYNCHRONIZATION and CUDA_EVENT off (HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT)", wait_kinds},
+      {"event-calls", "SYNCHRONIZATION off, stream waits from the event-call callbacks (the default since issue 12)",
+       [maker](Chunk* c, const Strings& s) { return maker->apply(c, s); }, [maker] { maker->reset(); }},
       {"overhead", "OVERHEAD records",
        [](Chunk* c, const Strings&) { return keep_only(c->mutable_overhead(), [](const auto&) { return false; }); }},
       {"resource-events", "module/context/stream events of the RESOURCE callbacks",
@@ -158,9 +226,10 @@ Run analyse(const std::vector<std::string>& paths, const Filter* filter) {
     }
     Strings strings;
     builder.begin_trace(path);
+    if (filter && filter->begin_trace) filter->begin_trace();
     while (reader->next(&chunk)) {
       for (const auto& s : chunk.string()) strings[s.iid()] = s.value();
-      run.records += chunk.api_size() + chunk.launch_size() + chunk.cuda_event_size() + chunk.synchronization_size() +
+      run.records += chunk.api_size() + chunk.launch_size() + chunk.event_call_size() + chunk.cuda_event_size() + chunk.synchronization_size() +
                      chunk.overhead_size() + chunk.module_size() + chunk.stream_size() + chunk.device_size() +
                      chunk.context_size() + chunk.marker_size() + chunk.kernel_size() + chunk.memcpy_size() +
                      chunk.memset_size();

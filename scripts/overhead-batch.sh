@@ -4,6 +4,8 @@
 #   scripts/overhead-batch.sh [BUILD_DIR] torch   the PyTorch loop: alone, minimal floor, holdup, torch.profiler
 #   scripts/overhead-batch.sh [BUILD_DIR] torch2  the same loop: floor sets switched in one process, then more rounds
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-kinds  SYNCHRONIZATION and CUDA_EVENT one by one in that loop
+#   scripts/overhead-batch.sh [BUILD_DIR] torch-lean    the default without SYNCHRONIZATION (event calls instead), paired
+#   scripts/overhead-batch.sh [BUILD_DIR] torch-pinned  alone, minimal floor, holdup, every run on CPUS (2-5)
 #   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
 #                                                 and one sm-saturated trace kept for `holdup info`
 # Each tars its results into $OUT/<part>.tgz (bench/overhead.py's output folder).
@@ -40,6 +42,17 @@ case $part in
       --sweep 'minimal;holdup;holdup-SYNCHRONIZATION;holdup-CUDA_EVENT;holdup-SYNCHRONIZATION-CUDA_EVENT;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+DRIVER+STREAM+DEVICE+CONTEXT+OVERHEAD+MEMCPY2+MARKER+NAME;holdup-SYNCHRONIZATION-CUDA_EVENT-DRIVER' \
       > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -10 "$R/ovh.log" ;;
+  torch-lean)
+    # Since 2026-12-02 (second session) SYNCHRONIZATION is off and the event-call callbacks take its stream
+    # waits: holdup's set against the minimal one, with SYNCHRONIZATION back on, and the callbacks alone.
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 24 --sweep-repeats 5 \
+      --sweep 'minimal;holdup;holdup+SYNCHRONIZATION;holdup-cb_event;minimal+cb_event' > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -8 "$R/ovh.log" ;;
+  torch-pinned)
+    # The between-process spread of the loop (sd 13 % on 2026-12-02) against pinning every run to a few cores.
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 20 --torch-steps 1000 --cpus "${CPUS:-2-5}" \
+      --torch-modes 'alone,minimal-floor,holdup' --deadline-s "${DEADLINE_S:-300}" > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -8 "$R/ovh.log" ;;
   rest)
     sets='minimal;minimal+DRIVER;minimal+SYNCHRONIZATION;minimal+CUDA_EVENT;minimal+OVERHEAD'
     sets+=';minimal+STREAM+DEVICE+CONTEXT;minimal+cb_resource;minimal+cb_launch;minimal+cb_runtime;minimal+quiet_api'
@@ -57,7 +70,7 @@ case $part in
       --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
     "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
     tail -20 "$R/smsat/info.txt" ;;
-  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|rest" >&2; exit 2 ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|torch-lean|torch-pinned|rest" >&2; exit 2 ;;
 esac
 tar czf "$OUT/$part.tgz" -C /tmp "$part"
 ls -la "$OUT"

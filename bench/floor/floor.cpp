@@ -8,7 +8,8 @@
 //   - cuptiSubscribe, thread id type SYSTEM, ZEROED_OUT_ACTIVITY_BUFFER = 1,
 //     PER_THREAD_ACTIVITY_BUFFER as configured, the buffer callbacks,
 //     latency timestamps, CUDA event device timestamps, the RESOURCE domain,
-//     the six kernel launch driver callbacks and the three runtime callbacks,
+//     the six kernel launch driver callbacks, the three runtime callbacks and
+//     the event-call callbacks (Config::event_calls),
 //     then the same activity kinds (holdup's table, cupti_tables.h) and,
 //     unless HOLDUP_ALL_API_RECORDS=1, the same calls' API records left out
 //     (quiet_apis.h);
@@ -32,8 +33,8 @@
 //                     API call's record (holdup before issue 12);
 // each optionally followed by +TOKEN / -TOKEN: an activity kind name
 // (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
-// CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime (holdup's
-// three callback sets), latency (kernel queued/submitted timestamps) or
+// CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime, cb_event
+// (holdup's four callback sets; cb_event: event records and stream waits), latency (kernel queued/submitted timestamps) or
 // quiet_api (the per-call API records holdup leaves out, quiet_apis.h); '+'
 // and '-' separate tokens, so no token has either in its name.
 // E.g. "minimal+CUDA_EVENT", "holdup-latency", "minimal+cb_launch". Buffer settings (size,
@@ -86,6 +87,7 @@ struct FloorSet {
   bool cb_resource = false;
   bool cb_launch = false;
   bool cb_runtime = false;
+  bool cb_event = false;
   bool latency = false;
   bool quiet_api = false;  // leave out the quiet calls' API records
   bool operator==(const FloorSet&) const = default;
@@ -107,11 +109,11 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
   const std::string base = upper(spec.substr(0, end));
   FloorSet set;
   if (base.empty() || base == "HOLDUP") {
-    set = {config.enabled_kinds, true, true, true, config.latency_timestamps, !config.all_api_records};
+    set = {config.enabled_kinds, true, true, true, config.event_calls, config.latency_timestamps, !config.all_api_records};
   } else if (base == "MINIMAL") {
-    set = {kMinimalKinds, false, false, false, false, false};
+    set = {kMinimalKinds, false, false, false, false, false, false};
   } else if (base == "FULL") {
-    set = {inject::kAllActivityKinds, true, true, true, true, false};
+    set = {inject::kAllActivityKinds, true, true, true, true, true, false};
   } else {
     return false;
   }
@@ -123,6 +125,7 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
     if (token == "CB_RESOURCE") set.cb_resource = add;
     else if (token == "CB_LAUNCH") set.cb_launch = add;
     else if (token == "CB_RUNTIME") set.cb_runtime = add;
+    else if (token == "CB_EVENT") set.cb_event = add;
     else if (token == "LATENCY") set.latency = add;
     else if (token == "QUIET_API") set.quiet_api = add;
     else {
@@ -299,6 +302,12 @@ void apply(Floor& f, const FloorSet& from, const FloorSet& to) {
   if (from.cb_runtime != to.cb_runtime)
     for (CUpti_CallbackId cbid : kRuntimeCbids)
       count(cuptiEnableCallback(to.cb_runtime ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
+  if (from.cb_event != to.cb_event) {
+    for (CUpti_CallbackId cbid : inject::kEventCallRuntimeCbids)
+      count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
+    for (CUpti_CallbackId cbid : inject::kEventCallDriverCbids)
+      count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
+  }
   for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
     const uint32_t bit = 1u << i;
     const bool on = (to.kinds & bit) != 0;

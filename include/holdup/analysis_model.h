@@ -128,6 +128,9 @@ struct Synchronization {
 
 struct EventRecord {
   TimeNs device_timestamp_ns = 0;
+  // Host time of the record call, from its EventCall (0: from a CUDA_EVENT
+  // record alone; the call is then found by correlation id).
+  TimeNs recorded_ns = 0;
   uint64_t sync_id = 0;
   uint32_t process = kNone;
   uint32_t context_id = 0;
@@ -145,6 +148,21 @@ struct OverheadRecord {
   uint32_t thread_id = 0;
   uint32_t context_id = 0;
   uint32_t channel_id = 0;
+};
+
+// A cudaEventRecord or cudaStreamWaitEvent seen by the recorder's callback
+// (proto::EventCall).
+struct EventCall {
+  enum class Kind : uint8_t { record, stream_wait };
+  TimeNs time_ns = 0;
+  uint64_t event_handle = 0;
+  uint32_t process = kNone;
+  uint32_t thread_id = 0;
+  uint32_t context_id = 0;
+  uint32_t stream_id = 0;
+  uint32_t correlation_id = 0;
+  Kind kind = Kind::record;
+  bool driver = false;  // a driver API call (else runtime)
 };
 
 struct LaunchRecord {
@@ -239,9 +257,15 @@ struct Process {
   // between the recorded calls of a thread are wider (AnalysisOptions::
   // burst_gap_lean_ns).
   bool queries_unrecorded = false;
-  // SYNCHRONIZATION or CUDA_EVENT was not enabled (HOLDUP_KINDS): a stream's
-  // wait for an event leaves no record, so the split cannot see a copy's
-  // declared dependency.
+  // The recorder's event-call callbacks were on (RecorderConfig.event_calls).
+  bool event_calls = false;
+  // The stream waits come from those EventCalls, not from SYNCHRONIZATION and
+  // CUDA_EVENT records (which were not both enabled): Model::synchronizations
+  // holds one STREAM_WAIT_EVENT per wait call (waits_from_event_calls.h).
+  bool waits_from_event_calls = false;
+  // Neither: SYNCHRONIZATION or CUDA_EVENT was not enabled (HOLDUP_KINDS) and
+  // no event calls were recorded, so a stream's wait for an event leaves no
+  // record and the split cannot see a copy's declared dependency.
   bool waits_unrecorded = false;
   // With waits_unrecorded: the process's stream-wait-event API calls
   // (cudaStreamWaitEvent, cuStreamWaitEvent, ...) sorted by start; a copy
@@ -315,6 +339,7 @@ struct Model {
   std::vector<Synchronization> synchronizations;
   std::vector<EventRecord> events;
   std::vector<OverheadRecord> overheads;
+  std::vector<EventCall> event_calls;
   std::vector<LaunchRecord> launches;
   std::vector<ModuleRecord> modules;
   std::vector<NvtxRange> nvtx_ranges;

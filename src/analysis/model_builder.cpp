@@ -8,6 +8,7 @@
 #include "holdup/analysis_model.h"
 #include "trace/recorder_health.h"
 #include "analysis/recorder_records.h"
+#include "analysis/waits_from_event_calls.h"
 #include "causes.h"
 #include "holdup/trace.pb.h"
 
@@ -153,7 +154,10 @@ void ModelBuilder::add_descriptions(const proto::Chunk& chunk) {
                                              [](const std::string& code) { return code.starts_with("api:"); });
     const auto& kinds = h.config().enabled_kinds();
     const auto enabled = [&](std::string_view kind) { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); };
-    process.waits_unrecorded = !kinds.empty() && (!enabled("SYNCHRONIZATION") || !enabled("CUDA_EVENT"));
+    const bool wait_records = kinds.empty() || (enabled("SYNCHRONIZATION") && enabled("CUDA_EVENT"));
+    process.event_calls = h.config().event_calls();
+    process.waits_from_event_calls = process.event_calls && !wait_records;
+    process.waits_unrecorded = !wait_records && !process.event_calls;
   }
   if (chunk.has_health()) process.recorder->health = chunk.health();
   for (const auto& n : chunk.note()) process.recorder->notes.push_back(n);
@@ -277,6 +281,19 @@ void ModelBuilder::add_host_records(const proto::Chunk& chunk) {
     event.stream_id = e.stream_id();
     event.correlation_id = e.correlation_id();
     model_.events.push_back(event);
+  }
+  for (const auto& c : chunk.event_call()) {
+    EventCall call;
+    call.time_ns = c.time_ns();
+    call.event_handle = c.event_handle();
+    call.process = p;
+    call.thread_id = c.thread_id();
+    call.context_id = c.context_id();
+    call.stream_id = c.stream_id();
+    call.correlation_id = c.correlation_id();
+    call.kind = c.kind() == proto::EventCall::STREAM_WAIT ? EventCall::Kind::stream_wait : EventCall::Kind::record;
+    call.driver = c.domain() == proto::ApiCall::DRIVER;
+    if (c.kind() != proto::EventCall::KIND_UNSPECIFIED) model_.event_calls.push_back(call);
   }
   for (const auto& o : chunk.overhead()) {
     OverheadRecord overhead;
@@ -640,6 +657,7 @@ Model ModelBuilder::finish() {
   index_api_calls(m);
   join_ops_to_api_calls(m);
   index_queues(m);
+  add_waits_from_event_calls(m);
   index_waits(m);
   index_process_records(m);
   Model out = std::move(model_);

@@ -23,12 +23,13 @@ TimeNs clip(TimeNs until, TimeNs from, TimeNs limit) {
 }
 
 // When the event waited for fired: its device timestamp, or else the end of
-// the last op issued on its stream before the event record.
+// the last op issued on its stream before the event record (the record's API
+// call, or its EventCall when the API record is missing).
 TimeNs event_ready(const Model& model, const EventRecord& event) {
   if (event.device_timestamp_ns != 0) return event.device_timestamp_ns;
   const uint32_t record_call = model.api_for_correlation(event.process, event.correlation_id);
-  if (record_call == kNone) return 0;
-  const TimeNs recorded_at = model.api_calls[record_call].start_ns;
+  const TimeNs recorded_at = record_call != kNone ? model.api_calls[record_call].start_ns : event.recorded_ns;
+  if (recorded_at == 0) return 0;
   auto it = model.ops_by_stream.find({event.process, event.context_id, event.stream_id});
   if (it == model.ops_by_stream.end()) return 0;
   // Ops of one stream are issued in the order they run: the ops issued

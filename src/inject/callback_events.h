@@ -22,19 +22,23 @@ struct CallbackEvent {
     kDeviceReset,
     kProfilerStart,
     kProfilerStop,
+    kEventRecord,  // an EventCall: cudaEventRecord and the like
+    kStreamWait,   // an EventCall: cudaStreamWaitEvent and the like
   };
   enum class FirstLaunch : uint8_t { kNo, kYes, kUnknown };
 
   Type type = Type::kLaunch;
   FirstLaunch first_launch = FirstLaunch::kNo;
+  // EventCall: proto ApiCall.Domain of the call (1 driver, 2 runtime).
+  uint8_t domain = 0;
   uint32_t cbid = 0;
   uint32_t thread_id = 0;
   uint32_t context_id = 0;
   uint32_t correlation_id = 0;
-  // Module id or stream id.
+  // Module id or stream id (of a stream event or an EventCall).
   uint32_t object_id = 0;
   uint64_t time_ns = 0;
-  // CUfunction of a launch.
+  // CUfunction of a launch; CUevent of an EventCall.
   uint64_t handle = 0;
   // Module image size.
   uint64_t size_bytes = 0;

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "api_names.h"
+#include "holdup/trace.fields.h"
 #include "cupti_tables.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -276,6 +277,94 @@ void on_runtime_api(Recorder& r, CUpti_CallbackId cbid, const CUpti_CallbackData
   }
 }
 
+// The event and stream of an event call, from its parameters.
+struct EventCallArgs {
+  CallbackEvent::Type type = CallbackEvent::Type::kEventRecord;
+  CUevent event = nullptr;
+  CUstream stream = nullptr;
+  bool per_thread = false;  // a _ptsz variant: stream 0 is the per-thread stream
+  bool known = false;
+};
+
+template <typename Params>
+EventCallArgs record_args(const void* p, bool per_thread) {
+  const auto* params = static_cast<const Params*>(p);
+  return {CallbackEvent::Type::kEventRecord, params->hEvent, params->hStream, per_thread, true};
+}
+template <typename Params>
+EventCallArgs runtime_record_args(const void* p, bool per_thread) {
+  const auto* params = static_cast<const Params*>(p);
+  return {CallbackEvent::Type::kEventRecord, params->event, params->stream, per_thread, true};
+}
+template <typename Params>
+EventCallArgs wait_args(const void* p, bool per_thread) {
+  const auto* params = static_cast<const Params*>(p);
+  return {CallbackEvent::Type::kStreamWait, params->hEvent, params->hStream, per_thread, true};
+}
+template <typename Params>
+EventCallArgs runtime_wait_args(const void* p, bool per_thread) {
+  const auto* params = static_cast<const Params*>(p);
+  return {CallbackEvent::Type::kStreamWait, params->event, params->stream, per_thread, true};
+}
+
+EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* p) {
+  if (domain == CUPTI_CB_DOMAIN_DRIVER_API) {
+    switch (cbid) {
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord: return record_args<cuEventRecord_params>(p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord_ptsz: return record_args<cuEventRecord_ptsz_params>(p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecordWithFlags:
+        return record_args<cuEventRecordWithFlags_params>(p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecordWithFlags_ptsz:
+        return record_args<cuEventRecordWithFlags_ptsz_params>(p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent: return wait_args<cuStreamWaitEvent_params>(p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent_ptsz: return wait_args<cuStreamWaitEvent_ptsz_params>(p, true);
+      default: return {};
+    }
+  }
+  switch (cbid) {
+    case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecord_v3020:
+      return runtime_record_args<cudaEventRecord_v3020_params>(p, false);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecord_ptsz_v7000:
+      return runtime_record_args<cudaEventRecord_ptsz_v7000_params>(p, true);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecordWithFlags_v11010:
+      return runtime_record_args<cudaEventRecordWithFlags_v11010_params>(p, false);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecordWithFlags_ptsz_v11010:
+      return runtime_record_args<cudaEventRecordWithFlags_ptsz_v11010_params>(p, true);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaStreamWaitEvent_v3020:
+      return runtime_wait_args<cudaStreamWaitEvent_v3020_params>(p, false);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaStreamWaitEvent_ptsz_v7000:
+      return runtime_wait_args<cudaStreamWaitEvent_ptsz_v7000_params>(p, true);
+    default: return {};
+  }
+}
+
+// An EventCall at the call's entry: which event, which stream (CUPTI's id),
+// on which thread, when. No allocation; one CUPTI lookup for the stream.
+void on_event_call(Recorder& r, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
+  if (cb->callbackSite != CUPTI_API_ENTER || cb->functionParams == nullptr) return;
+  const EventCallArgs args = event_call_args(domain, cbid, cb->functionParams);
+  if (!args.known) return;
+  CallbackEvent e;
+  e.type = args.type;
+  e.cbid = cbid;
+  e.domain = static_cast<uint8_t>(domain == CUPTI_CB_DOMAIN_DRIVER_API ? fields::ApiCall::Domain::DRIVER
+                                                                        : fields::ApiCall::Domain::RUNTIME);
+  e.thread_id = current_tid();
+  e.time_ns = cupti_now();
+  e.context_id = cb->contextUid;
+  e.correlation_id = cb->correlationId;
+  e.handle = reinterpret_cast<uint64_t>(args.event);
+  uint32_t stream_id = 0;
+  if (cuptiGetStreamIdEx(cb->context, args.stream, args.per_thread ? 1 : 0, &stream_id) == CUPTI_SUCCESS)
+    e.object_id = stream_id;
+  r.post_event(e);
+}
+
+bool is_event_call(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
+  const auto has = [cbid](const auto& list) { return std::find(std::begin(list), std::end(list), cbid) != std::end(list); };
+  return domain == CUPTI_CB_DOMAIN_DRIVER_API ? has(kEventCallDriverCbids) : has(kEventCallRuntimeCbids);
+}
+
 void on_resource(Recorder& r, CUpti_CallbackId cbid, const CUpti_ResourceData* rd) {
   CallbackEvent e;
   e.cbid = cbid;
@@ -320,6 +409,11 @@ void on_resource(Recorder& r, CUpti_CallbackId cbid, const CUpti_ResourceData* r
 void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) noexcept {
   Recorder* r = process_recorder();
   if (r == nullptr || data == nullptr) return;
+  const bool api = domain == CUPTI_CB_DOMAIN_DRIVER_API || domain == CUPTI_CB_DOMAIN_RUNTIME_API;
+  if (api && is_event_call(domain, cbid)) {
+    on_event_call(*r, domain, cbid, static_cast<const CUpti_CallbackData*>(data));
+    return;
+  }
   switch (domain) {
     case CUPTI_CB_DOMAIN_DRIVER_API: on_driver_api(*r, cbid, static_cast<const CUpti_CallbackData*>(data)); break;
     case CUPTI_CB_DOMAIN_RUNTIME_API: on_runtime_api(*r, cbid, static_cast<const CUpti_CallbackData*>(data)); break;
@@ -415,8 +509,10 @@ bool set_up_activity_buffers(const Config& config, Recorder& recorder) {
 }
 
 // The callbacks holdup reads on the app's threads: resources (contexts,
-// streams, modules), kernel launches, and the runtime calls in kRuntimeCbids.
-void enable_callbacks(CUpti_SubscriberHandle subscriber, Recorder& recorder) {
+// streams, modules), kernel launches, the runtime calls in kRuntimeCbids,
+// and (with Config::event_calls) event records and stream waits. Returns
+// whether every event-call callback is on.
+bool enable_callbacks(CUpti_SubscriberHandle subscriber, const Config& config, Recorder& recorder) {
   check(cuptiEnableDomain(1, subscriber, CUPTI_CB_DOMAIN_RESOURCE), "enabling RESOURCE callbacks", recorder,
         "callbacks-failed");
   for (CUpti_CallbackId cbid : kLaunchCbids)
@@ -425,6 +521,15 @@ void enable_callbacks(CUpti_SubscriberHandle subscriber, Recorder& recorder) {
   for (CUpti_CallbackId cbid : kRuntimeCbids)
     check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid), "enabling a runtime callback",
           recorder, "callbacks-failed");
+  if (!config.event_calls) return false;
+  bool all = true;
+  for (CUpti_CallbackId cbid : kEventCallRuntimeCbids)
+    all &= check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid),
+                 "enabling an event-call runtime callback", recorder, "callbacks-failed");
+  for (CUpti_CallbackId cbid : kEventCallDriverCbids)
+    all &= check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid),
+                 "enabling an event-call driver callback", recorder, "callbacks-failed");
+  return all;
 }
 
 // Final-flush handlers, only on signals still at their default disposition:
@@ -479,7 +584,7 @@ int initialize(const Config& config) {
                         version.note});
   g_layer->set_active(true);
   if (!set_up_activity_buffers(config, *recorder)) g_layer->set_active(false);
-  enable_callbacks(g_layer->subscriber, *recorder);
+  header.event_calls = enable_callbacks(g_layer->subscriber, config, *recorder);
 
   const bool capture_now = config.start_delay_ms == 0 && !config.profiler_api_range;
   if (config.enabled_kinds != 0) header.enabled_kinds = g_layer->enable_kinds_first_time(*recorder, capture_now);

@@ -148,6 +148,21 @@ void ChunkEncoder::add_callback_event(const CallbackEvent& e) {
       add_note({NoteItem::kInfo, e.time_ns, "profiler-stop",
                 fmt::format("cudaProfilerStop on thread {}: recording paused", e.thread_id)});
       break;
+    case T::kEventRecord:
+    case T::kStreamWait: {
+      namespace kinds = fields::EventCall::Kind;
+      protozero::pbf_writer c(periodic_.writer(), fields::Chunk::event_call);
+      c.add_enum(fields::EventCall::kind, e.type == T::kEventRecord ? kinds::RECORD : kinds::STREAM_WAIT);
+      c.add_uint64(fields::EventCall::time_ns, e.time_ns);
+      c.add_uint32(fields::EventCall::thread_id, e.thread_id);
+      c.add_uint32(fields::EventCall::context_id, e.context_id);
+      c.add_uint32(fields::EventCall::correlation_id, e.correlation_id);
+      if (e.object_id) c.add_uint32(fields::EventCall::stream_id, e.object_id);
+      c.add_uint64(fields::EventCall::event_handle, e.handle);
+      c.add_uint32(fields::EventCall::cbid, e.cbid);
+      c.add_enum(fields::EventCall::domain, e.domain);
+      break;
+    }
   }
   periodic_.count_record();
 }

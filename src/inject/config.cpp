@@ -87,7 +87,7 @@ class Parser {
   void kinds(const char* name, uint32_t& value) {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
-    if (trim(raw).empty()) return warn_empty(name, "all kinds");
+    if (trim(raw).empty()) return warn_empty(name, "the default kinds");
     uint32_t result = value;
     std::string_view rest = raw;
     while (!rest.empty()) {
@@ -107,7 +107,7 @@ class Parser {
         warn(name, raw,
              "a comma list of [+|-]KIND with KIND one of CONCURRENT_KERNEL, MEMCPY, MEMCPY2, MEMSET, RUNTIME, "
              "DRIVER, SYNCHRONIZATION, CUDA_EVENT, STREAM, DEVICE, CONTEXT, OVERHEAD, MARKER, NAME",
-             "all kinds");
+             "the default kinds");
         return;
       }
       uint32_t bit = 1u << static_cast<uint32_t>(it - kKindNames.begin());
@@ -201,6 +201,7 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   p.boolean("HOLDUP_EVENT_DEVICE_TIMESTAMPS", config.event_device_timestamps);
   p.boolean("HOLDUP_ALL_API_RECORDS", config.all_api_records);
   p.boolean("HOLDUP_ALL_LAUNCHES", config.all_launches);
+  p.boolean("HOLDUP_EVENT_CALLS", config.event_calls);
   p.number("HOLDUP_MAX_LOSS_MS", config.max_loss_ms, 0, 3'600'000);
   p.boolean("HOLDUP_SIGNAL_FLUSH", config.signal_flush);
   return config;

@@ -204,6 +204,7 @@ void encode_process_header(ChunkBuilder& chunk, const ProcessHeaderInfo& info) {
     if (c.max_loss_ms) rc.add_uint32(fields::RecorderConfig::max_loss_ms, c.max_loss_ms);
     for (const auto& name : info.final_flush_signals) rc.add_string(fields::RecorderConfig::final_flush_signals, name);
     for (const auto& code : info.not_recorded) rc.add_string(fields::RecorderConfig::not_recorded, code);
+    if (info.event_calls) rc.add_bool(fields::RecorderConfig::event_calls, true);
   }
   if (!info.driver_version_string.empty())
     h.add_string(fields::ProcessHeader::driver_version_string, info.driver_version_string);

@@ -39,6 +39,8 @@ struct ProcessHeaderInfo {
   std::vector<std::string> final_flush_signals;
   // What the settings left out (RecorderConfig.not_recorded codes).
   std::vector<std::string> not_recorded;
+  // The event-call callbacks are on (RecorderConfig.event_calls).
+  bool event_calls = false;
   std::string driver_version_string;
 };
 

@@ -23,6 +23,7 @@ constexpr std::array<KindName, kRecordKindCount> kKindNames{{
     {RecordKind::overhead, "overhead", "overheads", ""},
     {RecordKind::marker, "marker", "markers", "nvtx"},
     {RecordKind::launch, "launch", "launches", ""},
+    {RecordKind::event_call, "event-call", "event_call", "event-calls"},
     {RecordKind::module, "module", "modules", "resource"},
     {RecordKind::stream, "stream", "streams", ""},
     {RecordKind::device, "device", "devices", ""},
@@ -77,6 +78,7 @@ size_t record_count(const proto::Chunk& chunk, RecordKind kind) {
     case RecordKind::overhead: return chunk.overhead_size();
     case RecordKind::marker: return chunk.marker_size();
     case RecordKind::launch: return chunk.launch_size();
+    case RecordKind::event_call: return chunk.event_call_size();
     case RecordKind::module: return chunk.module_size();
     case RecordKind::stream: return chunk.stream_size();
     case RecordKind::device: return chunk.device_size();

@@ -23,6 +23,7 @@ enum class RecordKind : uint8_t {
   overhead,
   marker,
   launch,
+  event_call,
   module,
   stream,
   device,
@@ -40,7 +41,7 @@ inline constexpr size_t kRecordKindCount = static_cast<size_t>(RecordKind::note)
 const std::array<RecordKind, kRecordKindCount>& all_record_kinds();
 
 // "kernel", "memcpy", "memset", "api", "sync", "event", "overhead", "marker",
-// "launch", "module", "stream", "device", "context", "thread", "string",
+// "launch", "event-call", "module", "stream", "device", "context", "thread", "string",
 // "clock", "note".
 std::string_view record_kind_name(RecordKind kind);
 

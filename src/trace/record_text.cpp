@@ -177,6 +177,15 @@ void describe_chunk(const proto::Chunk& chunk, const InternedStrings& strings, c
                        l.first_launch() ? "  first launch" : ""));
     }
   }
+  if (wanted(RecordKind::event_call)) {
+    for (const auto& c : chunk.event_call()) {
+      emit(c.time_ns(), RecordKind::event_call, c.stream_id(),
+           fmt::format("{} {}  tid {}  ctx {} stream {}  corr {}  event {:#x}",
+                       c.domain() == proto::ApiCall::DRIVER ? "driver" : "runtime",
+                       proto::EventCall::Kind_Name(c.kind()), c.thread_id(), c.context_id(), c.stream_id(),
+                       c.correlation_id(), c.event_handle()));
+    }
+  }
   if (wanted(RecordKind::module)) {
     for (const auto& m : chunk.module()) {
       const auto* kind = proto::ModuleEvent::Kind_descriptor()->FindValueByNumber(m.kind());

@@ -51,6 +51,7 @@ void add_times(const proto::Chunk& chunk, TimeSpan& span) {
   add_records(chunk.overhead(), span);
   for (const auto& r : chunk.marker()) span.add(r.timestamp_ns(), 0);
   for (const auto& r : chunk.launch()) span.add(r.api_enter_ns(), 0);
+  for (const auto& r : chunk.event_call()) span.add(r.time_ns(), 0);
   for (const auto& r : chunk.module()) span.add(r.time_ns(), 0);
 }
 

@@ -87,6 +87,75 @@ TEST_P(DependencyTest, StreamWaitEventIsADeclaredDependency) {
 }
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutDeviceTimestamp, DependencyTest, ::testing::Bool());
 
+// Recorded the lean way (issue 12): no SYNCHRONIZATION records, the waits
+// from the recorder's event-call callbacks. The same split as above, with
+// and without the CUDA_EVENT record of the event waited for.
+class EventCallDependencyTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EventCallDependencyTest, StreamWaitFromEventCallsIsADeclaredDependency) {
+  const bool cuda_event_records = GetParam();
+  SyntheticTrace t(100);
+  auto* config = t.header().mutable_config();
+  for (const char* kind : {"CONCURRENT_KERNEL", "MEMCPY", "MEMSET", "RUNTIME", "DRIVER"}) config->add_enabled_kinds(kind);
+  if (cuda_event_records) config->add_enabled_kinds("CUDA_EVENT");
+  config->set_event_calls(true);
+  constexpr uint64_t kEvent = 0x7f00e1;
+  t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  t.kernel("producer", 100, 600, kComputeStream, 2, t.launch(90, 95));
+  const uint32_t record = t.api("cudaEventRecord", 105, 106);
+  t.event_call(proto::EventCall::RECORD, 105, kComputeStream, kEvent, record);
+  // The runtime's own driver call inside it: the same record, once.
+  t.event_call(proto::EventCall::RECORD, 105.5, kComputeStream, kEvent, 9001, 1, proto::ApiCall::DRIVER);
+  if (cuda_event_records) {
+    auto* e = t.chunk().add_cuda_event();
+    e->set_correlation_id(record);
+    e->set_context_id(kContext);
+    e->set_stream_id(kComputeStream);
+    e->set_cuda_event_sync_id(9);
+  }
+  const uint32_t wait = t.api("cudaStreamWaitEvent", 110, 111, 2);
+  t.event_call(proto::EventCall::STREAM_WAIT, 110, kCopyStream, kEvent, wait, 2);
+  t.event_call(proto::EventCall::STREAM_WAIT, 110.2, kCopyStream, kEvent, 9002, 2, proto::ApiCall::DRIVER);
+  const uint32_t copy = t.api("cudaMemcpyAsync", 120, 125, 2);
+  t.memcpy(proto::DTOH, 603, 700, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
+  // The event recorded again later on another stream: the wait above was
+  // for the record before it.
+  const uint32_t again = t.api("cudaEventRecord", 130, 131);
+  t.event_call(proto::EventCall::RECORD, 130, kNullStream, kEvent, again);
+
+  auto model = build_model({{t.chunk()}});
+  ASSERT_TRUE(model.processes[0].waits_from_event_calls);
+  EXPECT_FALSE(model.processes[0].waits_unrecorded);
+  ASSERT_EQ(model.synchronizations.size(), 1u) << "one wait: the driver call inside the runtime one is not another";
+  EXPECT_EQ(model.synchronizations[0].stream_id, kCopyStream);
+  EXPECT_EQ(model.synchronizations[0].correlation_id, wait);
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  expect_split(v, us(5), 0, us(475), us(3), 0);
+  EXPECT_FALSE(v.flagged);
+  ASSERT_NE(v.split.dependency_wait, analysis::kNone);
+}
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutCudaEventRecords, EventCallDependencyTest, ::testing::Bool());
+
+// SYNCHRONIZATION records, when recorded, are the waits; event calls beside
+// them add none.
+TEST(Split, SynchronizationRecordsWinOverEventCalls) {
+  SyntheticTrace t(100);
+  t.header().mutable_config()->set_event_calls(true);  // every kind on (no list: all)
+  const uint32_t wait = t.api("cudaStreamWaitEvent", 110, 111, 2);
+  t.event_call(proto::EventCall::STREAM_WAIT, 110, kCopyStream, 0x7f00e1, wait, 2);
+  auto* s = t.chunk().add_synchronization();
+  s->set_type(proto::STREAM_WAIT_EVENT);
+  s->set_start_ns(at_us(110));
+  s->set_end_ns(at_us(111));
+  s->set_correlation_id(wait);
+  s->set_context_id(kContext);
+  s->set_stream_id(kCopyStream);
+  auto model = build_model({{t.chunk()}});
+  EXPECT_FALSE(model.processes[0].waits_from_event_calls);
+  EXPECT_EQ(model.synchronizations.size(), 1u);
+}
+
 TEST(Split, NormalApiCostIsNotHeld) {
   SyntheticTrace t(100);
   t.normal_calls("cudaMemcpy", 4, 200, 2);  // a synchronous copy's normal cost
@@ -210,6 +279,21 @@ TEST(Causes, UnseenStreamWaitMakesTheCauseUnknown) {
   ASSERT_TRUE(w.flagged);
   EXPECT_EQ(w.cause, Cause::sm_waiting);
   EXPECT_EQ(w.split.unseen_wait, analysis::kNone);
+}
+
+TEST(Causes, StreamWaitCallsAreSeenThroughEventCalls) {
+  SyntheticTrace t(100);
+  uint32_t copy = 0, later = 0;
+  sm_saturated_copy_after_a_wait(t, true, &copy, &later);
+  t.header().mutable_config()->set_event_calls(true);  // the wait call has no EventCall: nothing recorded it
+  auto model = build_model({{t.chunk()}});
+  EXPECT_FALSE(model.processes[0].waits_unrecorded);
+  EXPECT_TRUE(model.processes[0].waits_from_event_calls);
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  EXPECT_EQ(v.cause, Cause::sm_waiting);
+  EXPECT_EQ(v.split.unseen_wait, analysis::kNone);
 }
 
 TEST(Causes, StreamWaitCallsDoNotMatterWhenWaitsAreRecorded) {

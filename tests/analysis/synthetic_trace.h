@@ -156,6 +156,22 @@ class SyntheticTrace {
     return *m;
   }
 
+  // An EventCall (the recorder's callback on cudaEventRecord /
+  // cudaStreamWaitEvent and their driver calls): `stream` is the recording
+  // or the waiting stream, `event` the CUevent handle.
+  void event_call(proto::EventCall::Kind kind, double time_us, uint32_t stream, uint64_t event, uint32_t corr,
+                  uint32_t thread = 1, proto::ApiCall::Domain domain = proto::ApiCall::RUNTIME) {
+    auto* c = chunk_.add_event_call();
+    c->set_kind(kind);
+    c->set_time_ns(at_us(time_us));
+    c->set_thread_id(thread);
+    c->set_context_id(kContext);
+    c->set_correlation_id(corr);
+    c->set_stream_id(stream);
+    c->set_event_handle(event);
+    c->set_domain(domain);
+  }
+
   // An NVTX push/pop range: a start marker with the name, an end marker
   // (CUpti_ActivityFlag START = 2, END = 4). Thread 0: none recorded.
   void nvtx_range(const std::string& name, uint32_t id, double start_us, double end_us, uint32_t thread = 0) {

@@ -315,5 +315,58 @@ TEST(ChunkEncoderTest, FileNamesNeverCollide) {
   std::filesystem::remove_all(dir);
 }
 
+
+// The event-call callbacks' events become EventCall records, and the header
+// says they were taken (the analysis then reads waits from them).
+TEST(ChunkEncoderTest, EventCallsAndTheirHeaderFlag) {
+  std::string dir = make_temp_dir();
+  ChunkEncoder writer(nullptr);
+  std::string error;
+  ASSERT_TRUE(writer.create(dir, &error)) << error;
+  ProcessHeaderInfo info;
+  info.event_calls = true;
+  writer.write_header(info);
+  CallbackEvent record;
+  record.type = CallbackEvent::Type::kEventRecord;
+  record.domain = 2;  // runtime
+  record.cbid = 135;
+  record.thread_id = 11;
+  record.context_id = 1;
+  record.correlation_id = 40;
+  record.object_id = 13;
+  record.time_ns = 1000;
+  record.handle = 0x7f00e1;
+  writer.add_callback_event(record);
+  CallbackEvent wait = record;
+  wait.type = CallbackEvent::Type::kStreamWait;
+  wait.domain = 1;  // driver
+  wait.correlation_id = 41;
+  wait.object_id = 0;  // CUPTI could not name the stream
+  wait.time_ns = 2000;
+  writer.add_callback_event(wait);
+  writer.write_periodic();
+  const std::string path = writer.path();
+  writer.finish();
+  auto trace = read_trace(path);
+  EXPECT_TRUE(trace.chunk(0).header().config().event_calls());
+  std::vector<pb::EventCall> calls;
+  for (const auto& c : trace.chunk())
+    for (const auto& e : c.event_call()) calls.push_back(e);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].kind(), pb::EventCall::RECORD);
+  EXPECT_EQ(calls[0].domain(), pb::ApiCall::RUNTIME);
+  EXPECT_EQ(calls[0].time_ns(), 1000u);
+  EXPECT_EQ(calls[0].thread_id(), 11u);
+  EXPECT_EQ(calls[0].context_id(), 1u);
+  EXPECT_EQ(calls[0].correlation_id(), 40u);
+  EXPECT_EQ(calls[0].stream_id(), 13u);
+  EXPECT_EQ(calls[0].event_handle(), 0x7f00e1u);
+  EXPECT_EQ(calls[0].cbid(), 135u);
+  EXPECT_EQ(calls[1].kind(), pb::EventCall::STREAM_WAIT);
+  EXPECT_EQ(calls[1].domain(), pb::ApiCall::DRIVER);
+  EXPECT_EQ(calls[1].stream_id(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace holdup::inject
