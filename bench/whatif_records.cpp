@@ -74,8 +74,8 @@ uint64_t repeat_launches(Chunk* c, const Strings&) {
   return keep_only(c->mutable_launch(), [](const auto& l) { return l.first_launch() || l.first_launch_unknown(); });
 }
 
-// SYNCHRONIZATION and CUDA_EVENT off as HOLDUP_KINDS would: the records
-// gone and the header saying so (the analysis then treats a stream-wait-event
+// No wait records at all, as HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT with
+// HOLDUP_EVENT_CALLS=0 would: the records gone and the header saying so (the analysis then treats a stream-wait-event
 // call before a held copy as a wait it cannot see).
 uint64_t wait_kinds(Chunk* c, const Strings&) {
   if (c->has_header()) {
@@ -88,8 +88,10 @@ uint64_t wait_kinds(Chunk* c, const Strings&) {
       keep_only(kinds, [](const std::string& k) { return k != "SYNCHRONIZATION" && k != "CUDA_EVENT"; });
     }
   }
+  if (c->has_header()) c->mutable_header()->mutable_config()->set_event_calls(false);
   return keep_only(c->mutable_synchronization(), [](const auto&) { return false; }) +
-         keep_only(c->mutable_cuda_event(), [](const auto&) { return false; });
+         keep_only(c->mutable_cuda_event(), [](const auto&) { return false; }) +
+         keep_only(c->mutable_event_call(), [](const auto&) { return false; });
 }
 
 // The recorder's default since issue 12: SYNCHRONIZATION off, its stream
@@ -174,7 +176,7 @@ std::vector<Filter> all_filters() {
        [](Chunk* c, const Strings&) {
          return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
        }},
-      {"wait-kinds", "SYNCHRONIZATION and CUDA_EVENT off (HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT)", wait_kinds},
+      {"wait-kinds", "no wait records (HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT HOLDUP_EVENT_CALLS=0)", wait_kinds},
       {"event-calls", "SYNCHRONIZATION off, stream waits from the event-call callbacks (the default since issue 12)",
        [maker](Chunk* c, const Strings& s) { return maker->apply(c, s); }, [maker] { maker->reset(); }},
       {"overhead", "OVERHEAD records",

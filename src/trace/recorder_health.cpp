@@ -140,8 +140,13 @@ std::vector<std::string> not_recorded(const proto::RecorderConfig& config) {
       if (std::find(config.enabled_kinds().begin(), config.enabled_kinds().end(), kind) == config.enabled_kinds().end())
         missing += (missing.empty() ? "" : ", ") + std::string(kind);
     }
-    if (!missing.empty())
-      out.push_back("activity kinds not enabled: " + missing + " (HOLDUP_KINDS): their records are missing");
+    if (!missing.empty()) {
+      std::string line = "activity kinds not enabled: " + missing + " (HOLDUP_KINDS): their records are missing";
+      if (config.event_calls() && missing.find("SYNCHRONIZATION") != std::string::npos)
+        line += "; stream waits were recorded by holdup's event-call callbacks instead (EventCall records), "
+                "cudaStreamSynchronize and the like by their API records";
+      out.push_back(std::move(line));
+    }
   }
   std::vector<std::string> apis;
   for (const auto& code : config.not_recorded()) {

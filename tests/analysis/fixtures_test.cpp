@@ -246,6 +246,31 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
 
 // The default threshold sits above every control copy's held time (the
 // threshold's derivation, see AnalysisOptions::threshold_ns).
+// Recorded on the H200 the lean way (issue 12: no SYNCHRONIZATION records,
+// EventCall records instead): the side stream's wait for GEMM1 is seen, so
+// each held data copy's split has a dependency part, as in the same case
+// recorded with SYNCHRONIZATION (tests/data/corpus/h200-corpus/wait-stream).
+TEST(Fixtures, StreamWaitsSeenThroughEventCallsOnTheH200) {
+  auto manifest = read_manifest();
+  if (!manifest || !manifest->contains("fixtures")) GTEST_SKIP() << "no fixtures";
+  int fixtures = 0;
+  for (const auto& fixture : (*manifest)["fixtures"]) {
+    if (!fixture.contains("recorded")) continue;
+    SCOPED_TRACE(fixture.value("scenario", std::string("?")));
+    ++fixtures;
+    LoadedFixture f;
+    load_fixture(fixture, &f);
+    ASSERT_EQ(f.model.processes.size(), 1u);
+    EXPECT_TRUE(f.model.processes[0].waits_from_event_calls);
+    EXPECT_FALSE(f.model.processes[0].waits_unrecorded);
+    int with_dependency = 0;
+    for (const auto& v : f.analysis.copies)
+      if (v.flagged && v.split.dependency > 0 && v.split.dependency_wait != analysis::kNone) ++with_dependency;
+    EXPECT_GE(with_dependency, 12) << "every measured iteration waits for GEMM1";
+  }
+  EXPECT_EQ(fixtures, 2);
+}
+
 TEST(Fixtures, ThresholdAboveControlCopies) {
   const auto manifest = read_manifest();
   if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
