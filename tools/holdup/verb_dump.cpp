@@ -178,7 +178,7 @@ void setup_dump(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<DumpOptions>();
   verb->add_option("TRACE", options->path, "Trace file (holdup-*.trace)")->required();
   verb->add_option("--kind", options->kinds,
-                   "Only these kinds, comma-separated: kernel,memcpy,memset,api,sync,event,overhead,marker,launch,"
+                   "Only these kinds, comma-separated: kernel,memcpy,memset,api,sync,event,overhead,marker,launch,event-call,"
                    "module,stream,device,context,thread,string,clock,note, or all (default: all but string)")
       ->delimiter(',');
   verb->add_option("--stream", options->stream, "Only records of this stream id");
