@@ -2,8 +2,10 @@
 // too long, and name the causes that have two agreeing signals.
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "causes.h"
 #include "holdup/format.h"
@@ -242,6 +244,31 @@ FlaggedDetail detail_of(const Analysis& a, uint32_t copy) {
   return detail;
 }
 
+namespace {
+
+// Kernels on the copy's GPU whose records a flush cut (no start or end) and
+// that were not issued after the copy started: one may be what held it, and
+// the records cannot place it. "" when there are none.
+std::string cut_kernels_before(const Model& model, const GpuOp& copy) {
+  uint64_t count = 0;
+  std::vector<uint32_t> pids;
+  for (const GpuOp& k : model.incomplete_ops) {
+    if (k.kind != OpKind::kernel || k.gpu != copy.gpu || copy.gpu == kNone) continue;
+    const uint32_t call = model.api_for_correlation(k.process, k.correlation_id);
+    if (call != kNone && model.api_calls[call].start_ns > copy.start_ns) continue;
+    if (k.start_ns != 0 && k.start_ns != UINT64_MAX && k.start_ns > copy.start_ns) continue;  // started after it
+    ++count;
+    const uint32_t pid = model.processes[k.process].pid;
+    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+  }
+  if (count == 0) return {};
+  return fmt::format("; {} kernel record(s) of pid {} on this GPU, issued before the copy started, have no start or "
+                     "end (cut by a flush, counted in that trace's health): one of them may have held it",
+                     count, fmt::join(pids, ", "));
+}
+
+}  // namespace
+
 std::string unknown_reason(const Analysis& a, uint32_t copy) {
   const CopyVerdict* v = &a.copies[copy];
   if (v->cause != Cause::unknown) return {};
@@ -254,8 +281,9 @@ std::string unknown_reason(const Analysis& a, uint32_t copy) {
     if (it == a.copies.end() || it->op != v->split.inherited_from) break;
     v = &*it;
   }
-  if (v->split.unseen_wait == kNone) return "no cause has two agreeing signals in the records";
   const Model& model = *a.model;
+  if (v->split.unseen_wait == kNone)
+    return "no cause has two agreeing signals in the records" + cut_kernels_before(model, model.ops[a.copies[copy].op]);
   const ApiCall& wait = model.api_calls[v->split.unseen_wait];
   return fmt::format("{} on thread {} (correlation id {}) made a stream wait for an event before the copy, and this "
                      "trace has no SYNCHRONIZATION or CUDA_EVENT records (HOLDUP_KINDS left them out): the copy may "

@@ -564,6 +564,28 @@ TEST(Causes, UnknownWhenNothingExplainsIt) {
   EXPECT_TRUE(a.details[v.detail].findings.empty());
 }
 
+// A neighbour's kernels cut by a flush (no end) cannot be placed in time:
+// the unknown says so, naming how many and whose (a GPU-bound neighbour's
+// forced flushes cut 16 kernels in a two-process run on the H200).
+TEST(Causes, UnknownNamesCutKernelsOfTheSameGpu) {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  t.kernel("small", 300, 900, kComputeStream, 2, t.launch(290, 295), 1);
+  const uint32_t copy = t.api("cudaMemcpyAsync", 200, 205, 2);
+  t.memcpy(proto::HTOD, 1205, 1300, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
+  SyntheticTrace other(200);
+  other.kernel("gemm", 150, 0, kComputeStream, 2, other.launch(140, 145)).set_end_ns(0);  // cut: no end
+  other.kernel("later", 0, 0, kComputeStream, 2, other.launch(1400, 1405)).set_start_ns(0);  // after the copy started
+  auto model = build_model({{t.chunk()}, {other.chunk()}});
+  ASSERT_EQ(model.processes[1].incomplete_kernels, 2u);
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  ASSERT_EQ(v.cause, Cause::unknown);
+  const std::string reason = analysis::unknown_reason(a, static_cast<uint32_t>(&v - a.copies.data()));
+  EXPECT_NE(reason.find("1 kernel record(s) of pid 200 on this GPU"), std::string::npos) << reason;
+}
+
 TEST(Causes, ThresholdIsAnOption) {
   SyntheticTrace t(100);
   t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
