@@ -57,7 +57,13 @@ class WaitMaker {
       return;
     }
     Synchronization wait;
+    // The call's span, as CUPTI's STREAM_WAIT_EVENT record has it: its API
+    // record's when there is one, else the callback's instant.
     wait.start_ns = wait.end_ns = c.time_ns;
+    if (const uint32_t api = m_.api_for_correlation(process_, c.correlation_id); api != kNone) {
+      wait.start_ns = m_.api_calls[api].start_ns;
+      wait.end_ns = m_.api_calls[api].end_ns;
+    }
     wait.process = process_;
     wait.context_id = c.context_id;
     wait.stream_id = c.stream_id;

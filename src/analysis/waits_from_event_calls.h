@@ -7,7 +7,8 @@
 namespace holdup::analysis {
 
 // For each process with Process::waits_from_event_calls: one
-// STREAM_WAIT_EVENT Synchronization per stream-wait call, joined to the
+// STREAM_WAIT_EVENT Synchronization per stream-wait call (spanning its API
+// record when there is one), joined to the
 // event recorded by the latest record call of the same CUevent before it
 // (CUDA's rule); that record's CUDA_EVENT record when there is one (same
 // correlation id), else an EventRecord made from the call (stream,

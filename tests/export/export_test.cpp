@@ -179,6 +179,25 @@ TEST(ChromeTrace, KinetoSchemaOfAFixture) {
   }
 }
 
+// Recorded without SYNCHRONIZATION (the default since issue 12): the stream
+// waits come from EventCall records and reach the export as Kineto's
+// "Stream Wait Event" cuda_sync events, with the stream and the event-record
+// call they wait on, as SYNCHRONIZATION records would.
+TEST(ChromeTrace, StreamWaitsFromEventCalls) {
+  const json t = export_json(kData + "/corpus/h200-corpus-event-calls/wait-stream/trace", "event-calls");
+  int waits = 0, joined = 0;
+  for (const auto& e : t["traceEvents"]) {
+    if (e["ph"] != "X" || e["cat"] != "cuda_sync" || e["name"] != "Stream Wait Event") continue;
+    ++waits;
+    const auto& args = e["args"];
+    if (args["wait_on_stream"].get<int64_t>() >= 0 && args["wait_on_cuda_event_record_corr_id"].get<int64_t>() > 0 &&
+        args["wait_on_stream"] != args["stream"])
+      ++joined;
+  }
+  EXPECT_GE(waits, 12);
+  EXPECT_EQ(joined, waits);
+}
+
 TEST(ChromeTrace, KernelsAndCopiesAreThoseHoldupInfoCounts) {
   for (const auto& dir : {kSeedLazy, kData + "/corpus/h200-corpus/gemm-side-copy/trace"}) {
     std::vector<std::string> errors;
