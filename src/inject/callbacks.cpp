@@ -286,54 +286,50 @@ struct EventCallArgs {
   bool known = false;
 };
 
+// The driver's parameter structs name them hEvent/hStream, the runtime's
+// event/stream.
 template <typename Params>
-EventCallArgs record_args(const void* p, bool per_thread) {
+EventCallArgs driver_args(CallbackEvent::Type type, const void* p, bool per_thread) {
   const auto* params = static_cast<const Params*>(p);
-  return {CallbackEvent::Type::kEventRecord, params->hEvent, params->hStream, per_thread, true};
+  return {type, params->hEvent, params->hStream, per_thread, true};
 }
 template <typename Params>
-EventCallArgs runtime_record_args(const void* p, bool per_thread) {
+EventCallArgs runtime_args(CallbackEvent::Type type, const void* p, bool per_thread) {
   const auto* params = static_cast<const Params*>(p);
-  return {CallbackEvent::Type::kEventRecord, params->event, params->stream, per_thread, true};
-}
-template <typename Params>
-EventCallArgs wait_args(const void* p, bool per_thread) {
-  const auto* params = static_cast<const Params*>(p);
-  return {CallbackEvent::Type::kStreamWait, params->hEvent, params->hStream, per_thread, true};
-}
-template <typename Params>
-EventCallArgs runtime_wait_args(const void* p, bool per_thread) {
-  const auto* params = static_cast<const Params*>(p);
-  return {CallbackEvent::Type::kStreamWait, params->event, params->stream, per_thread, true};
+  return {type, params->event, params->stream, per_thread, true};
 }
 
 EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* p) {
+  constexpr auto kRecord = CallbackEvent::Type::kEventRecord;
+  constexpr auto kWait = CallbackEvent::Type::kStreamWait;
   if (domain == CUPTI_CB_DOMAIN_DRIVER_API) {
     switch (cbid) {
-      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord: return record_args<cuEventRecord_params>(p, false);
-      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord_ptsz: return record_args<cuEventRecord_ptsz_params>(p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord: return driver_args<cuEventRecord_params>(kRecord, p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuEventRecord_ptsz:
+        return driver_args<cuEventRecord_ptsz_params>(kRecord, p, true);
       case CUPTI_DRIVER_TRACE_CBID_cuEventRecordWithFlags:
-        return record_args<cuEventRecordWithFlags_params>(p, false);
+        return driver_args<cuEventRecordWithFlags_params>(kRecord, p, false);
       case CUPTI_DRIVER_TRACE_CBID_cuEventRecordWithFlags_ptsz:
-        return record_args<cuEventRecordWithFlags_ptsz_params>(p, true);
-      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent: return wait_args<cuStreamWaitEvent_params>(p, false);
-      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent_ptsz: return wait_args<cuStreamWaitEvent_ptsz_params>(p, true);
+        return driver_args<cuEventRecordWithFlags_ptsz_params>(kRecord, p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent: return driver_args<cuStreamWaitEvent_params>(kWait, p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent_ptsz:
+        return driver_args<cuStreamWaitEvent_ptsz_params>(kWait, p, true);
       default: return {};
     }
   }
   switch (cbid) {
     case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecord_v3020:
-      return runtime_record_args<cudaEventRecord_v3020_params>(p, false);
+      return runtime_args<cudaEventRecord_v3020_params>(kRecord, p, false);
     case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecord_ptsz_v7000:
-      return runtime_record_args<cudaEventRecord_ptsz_v7000_params>(p, true);
+      return runtime_args<cudaEventRecord_ptsz_v7000_params>(kRecord, p, true);
     case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecordWithFlags_v11010:
-      return runtime_record_args<cudaEventRecordWithFlags_v11010_params>(p, false);
+      return runtime_args<cudaEventRecordWithFlags_v11010_params>(kRecord, p, false);
     case CUPTI_RUNTIME_TRACE_CBID_cudaEventRecordWithFlags_ptsz_v11010:
-      return runtime_record_args<cudaEventRecordWithFlags_ptsz_v11010_params>(p, true);
+      return runtime_args<cudaEventRecordWithFlags_ptsz_v11010_params>(kRecord, p, true);
     case CUPTI_RUNTIME_TRACE_CBID_cudaStreamWaitEvent_v3020:
-      return runtime_wait_args<cudaStreamWaitEvent_v3020_params>(p, false);
+      return runtime_args<cudaStreamWaitEvent_v3020_params>(kWait, p, false);
     case CUPTI_RUNTIME_TRACE_CBID_cudaStreamWaitEvent_ptsz_v7000:
-      return runtime_wait_args<cudaStreamWaitEvent_ptsz_v7000_params>(p, true);
+      return runtime_args<cudaStreamWaitEvent_ptsz_v7000_params>(kWait, p, true);
     default: return {};
   }
 }

@@ -68,15 +68,7 @@ TEST_P(DependencyTest, StreamWaitEventIsADeclaredDependency) {
   e->set_stream_id(kComputeStream);
   e->set_cuda_event_sync_id(9);
   if (device_timestamp) e->set_device_timestamp_ns(at_us(600));
-  const uint32_t wait = t.api("cudaStreamWaitEvent", 110, 111, 2);
-  auto* s = t.chunk().add_synchronization();
-  s->set_type(proto::STREAM_WAIT_EVENT);
-  s->set_start_ns(at_us(110));
-  s->set_end_ns(at_us(111));
-  s->set_correlation_id(wait);
-  s->set_context_id(kContext);
-  s->set_stream_id(kCopyStream);
-  s->set_cuda_event_sync_id(9);
+  t.stream_wait_record(110, 111, t.api("cudaStreamWaitEvent", 110, 111, 2), kCopyStream, 9);
   const uint32_t copy = t.api("cudaMemcpyAsync", 120, 125, 2);
   t.memcpy(proto::DTOH, 603, 700, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
   auto model = build_model({{t.chunk()}});
@@ -144,13 +136,7 @@ TEST(Split, SynchronizationRecordsWinOverEventCalls) {
   t.header().mutable_config()->set_event_calls(true);  // every kind on (no list: all)
   const uint32_t wait = t.api("cudaStreamWaitEvent", 110, 111, 2);
   t.event_call(proto::EventCall::STREAM_WAIT, 110, kCopyStream, 0x7f00e1, wait, 2);
-  auto* s = t.chunk().add_synchronization();
-  s->set_type(proto::STREAM_WAIT_EVENT);
-  s->set_start_ns(at_us(110));
-  s->set_end_ns(at_us(111));
-  s->set_correlation_id(wait);
-  s->set_context_id(kContext);
-  s->set_stream_id(kCopyStream);
+  t.stream_wait_record(110, 111, wait, kCopyStream);
   auto model = build_model({{t.chunk()}});
   EXPECT_FALSE(model.processes[0].waits_from_event_calls);
   EXPECT_EQ(model.synchronizations.size(), 1u);

@@ -156,6 +156,19 @@ class SyntheticTrace {
     return *m;
   }
 
+  // A STREAM_WAIT_EVENT Synchronization record (CUPTI's SYNCHRONIZATION
+  // kind): `stream` made to wait for the event of `sync_id`.
+  void stream_wait_record(double start_us, double end_us, uint32_t corr, uint32_t stream, uint64_t sync_id = 0) {
+    auto* s = chunk_.add_synchronization();
+    s->set_type(proto::STREAM_WAIT_EVENT);
+    s->set_start_ns(at_us(start_us));
+    s->set_end_ns(at_us(end_us));
+    s->set_correlation_id(corr);
+    s->set_context_id(kContext);
+    s->set_stream_id(stream);
+    s->set_cuda_event_sync_id(sync_id);
+  }
+
   // An EventCall (the recorder's callback on cudaEventRecord /
   // cudaStreamWaitEvent and their driver calls): `stream` is the recording
   // or the waiting stream, `event` the CUevent handle.
