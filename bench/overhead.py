@@ -541,6 +541,7 @@ def summarize_sweeps(benches, rows, summary, n_boot):
                         values[s].append(v)
                         if i < len(ref_values) and ref_values[i] > 0:
                             diffs[s].append(per_unit_time(bench, v) - per_unit_time(bench, ref_values[i]))
+        in_process = ratio_in_process(bench, rows, ref, rng, n_boot) if NONE_SET in bench.sets else {}
         alone_t = per_unit_time(bench, base["median"]) if base and base["median"] else None
         ref_t = per_unit_time(bench, median_or_none(values[ref])) if values[ref] else None
         scale = alone_t or ref_t
@@ -564,7 +565,50 @@ def summarize_sweeps(benches, rows, summary, n_boot):
                 "of": "alone" if alone_t else "minimal",
                 "est_added_vs_alone_pct": (minimal["added_pct"] + pct(med))
                 if minimal and minimal["added_pct"] is not None and med is not None and alone_t else None,
+                **in_process.get(s, {}),
             })
+    return out
+
+
+# The floor's set with CUPTI subscribed and nothing enabled: the in-process stand-in for "alone".
+NONE_SET = "none"
+
+
+def ratio_in_process(bench, rows, ref, rng, n_boot):
+    """Per set: what it adds over the `none` set, as a multiple of what the minimal set (`ref`) adds,
+    from the same rounds of the same processes (the issue's ratio, without the between-process
+    spread), with a bootstrap interval over rounds. None-set rounds stand in for the app alone: CUPTI
+    is attached but records nothing, so the ratio leaves out what attaching alone costs."""
+    rounds = []  # per round: {set: time per unit}
+    for row in rows:
+        if row["bench"] != bench.name or row["rc"] != 0:
+            continue
+        result = row.get("result") or {}
+        sweep = result.get("sweep") or {}
+        if "sweep_step_ms" in result:
+            sweep = {k: [1000.0 / v if v > 0 else 0.0 for v in vs] for k, vs in result["sweep_step_ms"].items()}
+        n = min((len(v) for v in sweep.values()), default=0)
+        for i in range(n):
+            if all(sweep[s][i] > 0 for s in sweep):
+                rounds.append({s: per_unit_time(bench, sweep[s][i]) for s in sweep})
+    rounds = [r for r in rounds if NONE_SET in r and ref in r]
+
+    def ratio(sample, s):
+        over_none = median_or_none([r[s] - r[NONE_SET] for r in sample if s in r])
+        minimal = median_or_none([r[ref] - r[NONE_SET] for r in sample])
+        return over_none / minimal if over_none is not None and minimal and minimal > 0 else None
+
+    out = {}
+    for s in bench.sets:
+        value = ratio(rounds, s) if rounds else None
+        low = high = None
+        if value is not None and len(rounds) >= 3 and n_boot > 0:
+            boots = sorted(x for x in (ratio([rng.choice(rounds) for _ in rounds], s) for _ in range(n_boot))
+                           if x is not None)
+            if boots:
+                low, high = boots[int(0.025 * len(boots))], boots[min(len(boots) - 1, int(0.975 * len(boots)))]
+        out[s] = {"over_minimal_in_process": value, "over_minimal_in_process_ci95_low": low,
+                  "over_minimal_in_process_ci95_high": high}
     return out
 
 
@@ -596,15 +640,18 @@ def table(summary, kinds, info):
             f"| {s['runs_ok']}/{s['runs_failed']} |")
     if kinds:
         lines += ["", "In-process sweeps: what each CUPTI set adds over the minimal one (paired round by round; "
-                      "% of the app's own time per unit of work)", "",
-                  "| bench | set | adds over minimal | 95% CI | est. added vs alone | median | unit | rounds |",
-                  "|---|---|---|---|---|---|---|---|"]
+                      "% of the app's own time per unit of work); with a `none` set (CUPTI attached, nothing "
+                      "enabled), what each adds over it as a multiple of what the minimal set adds", "",
+                  "| bench | set | adds over minimal | 95% CI | est. added vs alone | /minimal (in process) | median "
+                  "| unit | rounds |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for k in kinds:
             ci = ("-" if k["adds_ci95_low_pct"] is None
                   else f"{k['adds_ci95_low_pct']:+.2f} .. {k['adds_ci95_high_pct']:+.2f}%")
+            in_process = ratio_text(k, "over_minimal_in_process") if "over_minimal_in_process" in k else "-"
             lines.append(f"| {k['bench']} | {k['set']} | {fmt(k['adds_over_minimal_pct'], '+.2f')}% | {ci} "
-                         f"| {fmt(k['est_added_vs_alone_pct'], '+.1f')}% | {fmt(k['median'], '.4g')} | {k['unit']} "
-                         f"| {k['rounds']} |")
+                         f"| {fmt(k['est_added_vs_alone_pct'], '+.1f')}% | {in_process} | {fmt(k['median'], '.4g')} "
+                         f"| {k['unit']} | {k['rounds']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@
 #   scripts/overhead-batch.sh [BUILD_DIR] torch2  the same loop: floor sets switched in one process, then more rounds
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-kinds  SYNCHRONIZATION and CUDA_EVENT one by one in that loop
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-lean    the default without SYNCHRONIZATION (event calls instead), paired
+#   scripts/overhead-batch.sh [BUILD_DIR] torch-ratio   the ratio in one process: minimal, none, holdup
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-pinned  alone, minimal floor, holdup, every run on CPUS (2-5)
 #   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
 #                                                 and one sm-saturated trace kept for `holdup info`
@@ -48,6 +49,12 @@ case $part in
     bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 24 --sweep-repeats 5 \
       --sweep 'minimal;holdup;holdup+SYNCHRONIZATION;holdup-cb_event;minimal+cb_event' > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -8 "$R/ovh.log" ;;
+  torch-ratio)
+    # The `none` set (CUPTI attached, nothing enabled) stands in for alone inside each process, so holdup's
+    # added cost over the minimal set's is paired round by round (overhead.py over_minimal_in_process).
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 30 \
+      --sweep-repeats "${SWEEP_REPEATS:-4}" --sweep 'minimal;none;holdup' > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -6 "$R/ovh.log" ;;
   torch-pinned)
     # The between-process spread of the loop (sd 13 % on 2026-12-02) against pinning every run to a few cores.
     bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 20 --torch-steps 1000 --cpus "${CPUS:-2-5}" \
@@ -70,7 +77,7 @@ case $part in
       --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
     "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
     tail -20 "$R/smsat/info.txt" ;;
-  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|torch-lean|torch-pinned|rest" >&2; exit 2 ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|torch-lean|torch-ratio|torch-pinned|rest" >&2; exit 2 ;;
 esac
 tar czf "$OUT/$part.tgz" -C /tmp "$part"
 ls -la "$OUT"

@@ -31,6 +31,9 @@
 //                     event timestamps;
 //   full              every kind, every callback, latency timestamps, every
 //                     API call's record (holdup before issue 12);
+//   none              CUPTI subscribed, no kind, no callback: in a sweep, the
+//                     in-process stand-in for the app alone (overhead.py's
+//                     over_minimal_in_process);
 // each optionally followed by +TOKEN / -TOKEN: an activity kind name
 // (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
 // CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime, cb_event
@@ -112,6 +115,8 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
     set = {config.enabled_kinds, true, true, true, config.event_calls, config.latency_timestamps, !config.all_api_records};
   } else if (base == "MINIMAL") {
     set = {kMinimalKinds, false, false, false, false, false, false};
+  } else if (base == "NONE") {
+    set = {};
   } else if (base == "FULL") {
     set = {inject::kAllActivityKinds, true, true, true, true, true, false};
   } else {

@@ -48,6 +48,34 @@ def pooled_runs(rows):
         return [] if ok == len(rows) else [f"--from-runs summarized {ok} of {len(rows)} runs"]
 
 
+def sweep_ratio():
+    """A sweep with the `none` set: holdup adds 1.1x what minimal adds over it, in every process, while the
+    processes' own speeds differ by 30 %."""
+    rng = random.Random(2)
+    args = overhead.argparse.Namespace(sweep_repeats=3, sweep_rounds=20)
+    bench = overhead.SweepBench("torch-kinds", args, ["minimal", "none", "holdup"], [], "steps/s", 1.0, 1.0, "torch")
+    rows = []
+    for rep, speed in enumerate((1.0, 1.3, 0.8)):
+        step = {"none": 2.0 * speed, "minimal": 2.6 * speed, "holdup": 2.66 * speed}
+        ms = {s: [v * rng.uniform(0.995, 1.005) for _ in range(20)] for s, v in step.items()}
+        rows.append({"bench": "torch-kinds", "mode": "floor:minimal", "rep": rep, "rc": 0,
+                     "result": {"sweep_step_ms": ms}})
+    kinds = {k["set"]: k for k in overhead.summarize_sweeps([bench], rows, [], 200)}
+    h = kinds["holdup"]
+    failures = []
+    if h["over_minimal_in_process"] is None or abs(h["over_minimal_in_process"] - 1.1) > 0.05:
+        failures.append(f"in-process ratio {h['over_minimal_in_process']}, expected ~1.10")
+    low, high = h["over_minimal_in_process_ci95_low"], h["over_minimal_in_process_ci95_high"]
+    if low is None or not low <= h["over_minimal_in_process"] <= high or high - low > 0.3:
+        failures.append(f"in-process interval [{low}, {high}] does not hold the ratio or is wider than 0.3")
+    if abs(kinds["minimal"]["over_minimal_in_process"] - 1.0) > 1e-9:
+        failures.append("minimal's in-process ratio is not 1")
+    text = overhead.table([], list(kinds.values()), {"card": "none", "driver": "-", "date_utc": "-", "commit": "-"})
+    if "/minimal (in process)" not in text:
+        failures.append("table lacks the in-process ratio column:\n" + text)
+    return failures
+
+
 def main():
     rng = random.Random(1)
     bench = overhead.TorchBench(Args(), "python3")
@@ -72,6 +100,7 @@ def main():
     if "1.10 [" not in text and "1.09 [" not in text and "1.11 [" not in text:
         failures.append("table lacks the ratio with its interval:\n" + text)
     failures += pooled_runs(rows)
+    failures += sweep_ratio()
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
