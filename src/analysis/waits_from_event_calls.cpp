@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "holdup/trace.pb.h"
@@ -18,8 +19,13 @@ constexpr uint64_t kMadeSyncId = 1ull << 63;
 // time order.
 std::vector<uint32_t> outermost_calls(const Model& m, uint32_t process) {
   std::vector<uint32_t> calls;
-  for (uint32_t i = 0; i < m.event_calls.size(); ++i)
-    if (m.event_calls[i].process == process) calls.push_back(i);
+  std::unordered_set<uint32_t> runtime_correlations;  // a driver call inside one shares its id
+  for (uint32_t i = 0; i < m.event_calls.size(); ++i) {
+    const EventCall& c = m.event_calls[i];
+    if (c.process != process) continue;
+    calls.push_back(i);
+    if (!c.driver && c.correlation_id != 0) runtime_correlations.insert(c.correlation_id);
+  }
   const auto by_thread = [&](uint32_t a, uint32_t b) {
     const EventCall& x = m.event_calls[a];
     const EventCall& y = m.event_calls[b];
@@ -29,6 +35,7 @@ std::vector<uint32_t> outermost_calls(const Model& m, uint32_t process) {
   std::vector<uint32_t> kept;
   for (size_t k = 0; k < calls.size(); ++k) {
     const EventCall& c = m.event_calls[calls[k]];
+    if (c.driver && runtime_correlations.count(c.correlation_id) != 0) continue;
     if (c.driver && k > 0) {
       const EventCall& before = m.event_calls[calls[k - 1]];
       const bool inside = !before.driver && before.thread_id == c.thread_id && before.kind == c.kind &&

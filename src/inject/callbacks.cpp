@@ -334,17 +334,28 @@ EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid
   }
 }
 
+// The correlation id of the latest runtime event call, of any thread. The
+// driver call the runtime makes inside it has the same id (CUPTI 13.0, seen
+// on the H200) and is not posted again. A race between threads can only let
+// a duplicate through (the analysis keeps the outermost call); a direct
+// driver call has an id of its own and is never skipped.
+std::atomic<uint32_t> g_latest_runtime_event_call{0};
+
 // An EventCall at the call's entry: which event, which stream (CUPTI's id),
 // on which thread, when. No allocation; one CUPTI lookup for the stream.
 void on_event_call(Recorder& r, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
   if (cb->callbackSite != CUPTI_API_ENTER || cb->functionParams == nullptr) return;
+  const bool driver = domain == CUPTI_CB_DOMAIN_DRIVER_API;
+  if (driver && cb->correlationId != 0 &&
+      g_latest_runtime_event_call.load(std::memory_order_relaxed) == cb->correlationId)
+    return;  // inside the runtime call just posted
+  if (!driver) g_latest_runtime_event_call.store(cb->correlationId, std::memory_order_relaxed);
   const EventCallArgs args = event_call_args(domain, cbid, cb->functionParams);
   if (!args.known) return;
   CallbackEvent e;
   e.type = args.type;
   e.cbid = cbid;
-  e.domain = static_cast<uint8_t>(domain == CUPTI_CB_DOMAIN_DRIVER_API ? fields::ApiCall::Domain::DRIVER
-                                                                        : fields::ApiCall::Domain::RUNTIME);
+  e.domain = static_cast<uint8_t>(driver ? fields::ApiCall::Domain::DRIVER : fields::ApiCall::Domain::RUNTIME);
   e.thread_id = current_tid();
   e.time_ns = cupti_now();
   e.context_id = cb->contextUid;

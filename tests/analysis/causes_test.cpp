@@ -107,7 +107,9 @@ TEST_P(EventCallDependencyTest, StreamWaitFromEventCallsIsADeclaredDependency) {
   }
   const uint32_t wait = t.api("cudaStreamWaitEvent", 110, 111, 2);
   t.event_call(proto::EventCall::STREAM_WAIT, 110, kCopyStream, kEvent, wait, 2);
-  t.event_call(proto::EventCall::STREAM_WAIT, 110.2, kCopyStream, kEvent, 9002, 2, proto::ApiCall::DRIVER);
+  // Its driver call with the runtime call's correlation id (as CUPTI 13.0 gives it), here even on another
+  // thread id: the same wait, once.
+  t.event_call(proto::EventCall::STREAM_WAIT, 110.2, kCopyStream, kEvent, wait, 3, proto::ApiCall::DRIVER);
   const uint32_t copy = t.api("cudaMemcpyAsync", 120, 125, 2);
   t.memcpy(proto::DTOH, 603, 700, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
   // The event recorded again later on another stream: the wait above was
