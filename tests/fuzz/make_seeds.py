@@ -36,6 +36,7 @@ FIXTURES = [
     "corpus/h200-corpus/gemm-side-copy",
     "corpus/h200-corpus/wait-stream",
     "corpus/h200-corpus/two-process",
+    "corpus/h200-corpus-event-calls/wait-stream",  # EventCall records, no SYNCHRONIZATION (issue 12)
 ]
 
 
@@ -118,7 +119,8 @@ def main():
     seeds = {}
     for fixture in FIXTURES:
         parts = pathlib.Path(fixture).parts
-        name = f"{parts[0]}-{parts[-1]}.trace"
+        variant = parts[1].removeprefix("h200-corpus-") if parts[1].startswith("h200-corpus-") else ""
+        name = "-".join(p for p in (parts[0], variant, parts[-1]) if p) + ".trace"
         traces = sorted((DATA / fixture / "trace").glob("*.trace"))
         seeds[name] = seed_of(max(traces, key=lambda t: t.stat().st_size))
     lazy = seeds["h100-seed-lazy.trace"]
