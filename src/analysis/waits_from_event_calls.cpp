@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -15,38 +14,24 @@ namespace {
 // Sync ids of EventRecords made here: above any CUPTI gives (small counters).
 constexpr uint64_t kMadeSyncId = 1ull << 63;
 
-// The event calls of one process to use: the outermost of nested ones, in
-// time order.
+// The event calls of one process to use, in time order: a driver call that
+// shares a runtime call's correlation id is the runtime call's own (CUPTI
+// gives the call the runtime makes inside it the same id) and is left out.
 std::vector<uint32_t> outermost_calls(const Model& m, uint32_t process) {
   std::vector<uint32_t> calls;
-  std::unordered_set<uint32_t> runtime_correlations;  // a driver call inside one shares its id
+  std::unordered_set<uint32_t> runtime_correlations;
   for (uint32_t i = 0; i < m.event_calls.size(); ++i) {
     const EventCall& c = m.event_calls[i];
     if (c.process != process) continue;
     calls.push_back(i);
     if (!c.driver && c.correlation_id != 0) runtime_correlations.insert(c.correlation_id);
   }
-  const auto by_thread = [&](uint32_t a, uint32_t b) {
-    const EventCall& x = m.event_calls[a];
-    const EventCall& y = m.event_calls[b];
-    return std::tie(x.thread_id, x.time_ns, x.driver, a) < std::tie(y.thread_id, y.time_ns, y.driver, b);
-  };
-  std::sort(calls.begin(), calls.end(), by_thread);
-  std::vector<uint32_t> kept;
-  for (size_t k = 0; k < calls.size(); ++k) {
-    const EventCall& c = m.event_calls[calls[k]];
-    if (c.driver && runtime_correlations.count(c.correlation_id) != 0) continue;
-    if (c.driver && k > 0) {
-      const EventCall& before = m.event_calls[calls[k - 1]];
-      const bool inside = !before.driver && before.thread_id == c.thread_id && before.kind == c.kind &&
-                          before.event_handle == c.event_handle;
-      if (inside) continue;  // the runtime call's own driver call
-    }
-    kept.push_back(calls[k]);
-  }
-  std::stable_sort(kept.begin(), kept.end(),
+  std::erase_if(calls, [&](uint32_t i) {
+    return m.event_calls[i].driver && runtime_correlations.count(m.event_calls[i].correlation_id) != 0;
+  });
+  std::stable_sort(calls.begin(), calls.end(),
                    [&](uint32_t a, uint32_t b) { return m.event_calls[a].time_ns < m.event_calls[b].time_ns; });
-  return kept;
+  return calls;
 }
 
 class WaitMaker {

@@ -12,9 +12,8 @@ namespace holdup::analysis {
 // record call of the same CUevent before it (CUDA's rule): that record's
 // CUDA_EVENT record when there is one (same correlation id), else an
 // EventRecord made from the call (stream, correlation, host time). A driver
-// call inside a runtime call (the same correlation id, or right after it on
-// its thread with the same kind and event) is the runtime call itself and
-// counts once. A wait whose event was never recorded in the trace waits for
+// call inside a runtime call (the same correlation id) is the runtime call
+// itself and counts once. A wait whose event was never recorded in the trace waits for
 // nothing (event_sync_id 0), as in CUDA.
 void add_waits_from_event_calls(Model& m);
 

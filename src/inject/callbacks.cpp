@@ -343,15 +343,14 @@ std::atomic<uint32_t> g_latest_runtime_event_call{0};
 
 // An EventCall at the call's entry: which event, which stream (CUPTI's id),
 // on which thread, when. No allocation; one CUPTI lookup for the stream.
-void on_event_call(Recorder& r, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const CUpti_CallbackData* cb) {
-  if (cb->callbackSite != CUPTI_API_ENTER || cb->functionParams == nullptr) return;
+void on_event_call(Recorder& r, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const CUpti_CallbackData* cb,
+                   const EventCallArgs& args) {
+  if (cb->callbackSite != CUPTI_API_ENTER) return;
   const bool driver = domain == CUPTI_CB_DOMAIN_DRIVER_API;
   if (driver && cb->correlationId != 0 &&
       g_latest_runtime_event_call.load(std::memory_order_relaxed) == cb->correlationId)
     return;  // inside the runtime call just posted
   if (!driver) g_latest_runtime_event_call.store(cb->correlationId, std::memory_order_relaxed);
-  const EventCallArgs args = event_call_args(domain, cbid, cb->functionParams);
-  if (!args.known) return;
   CallbackEvent e;
   e.type = args.type;
   e.cbid = cbid;
@@ -365,11 +364,6 @@ void on_event_call(Recorder& r, CUpti_CallbackDomain domain, CUpti_CallbackId cb
   if (cuptiGetStreamIdEx(cb->context, args.stream, args.per_thread ? 1 : 0, &stream_id) == CUPTI_SUCCESS)
     e.object_id = stream_id;
   r.post_event(e);
-}
-
-bool is_event_call(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
-  const auto has = [cbid](const auto& list) { return std::find(std::begin(list), std::end(list), cbid) != std::end(list); };
-  return domain == CUPTI_CB_DOMAIN_DRIVER_API ? has(kEventCallDriverCbids) : has(kEventCallRuntimeCbids);
 }
 
 void on_resource(Recorder& r, CUpti_CallbackId cbid, const CUpti_ResourceData* rd) {
@@ -416,10 +410,15 @@ void on_resource(Recorder& r, CUpti_CallbackId cbid, const CUpti_ResourceData* r
 void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) noexcept {
   Recorder* r = process_recorder();
   if (r == nullptr || data == nullptr) return;
-  const bool api = domain == CUPTI_CB_DOMAIN_DRIVER_API || domain == CUPTI_CB_DOMAIN_RUNTIME_API;
-  if (api && is_event_call(domain, cbid)) {
-    on_event_call(*r, domain, cbid, static_cast<const CUpti_CallbackData*>(data));
-    return;
+  if (domain == CUPTI_CB_DOMAIN_DRIVER_API || domain == CUPTI_CB_DOMAIN_RUNTIME_API) {
+    // One switch on the cbid: a kernel launch's callback pays no more for it.
+    const auto* cb = static_cast<const CUpti_CallbackData*>(data);
+    if (cb->functionParams != nullptr) {
+      if (const EventCallArgs args = event_call_args(domain, cbid, cb->functionParams); args.known) {
+        on_event_call(*r, domain, cbid, cb, args);
+        return;
+      }
+    }
   }
   switch (domain) {
     case CUPTI_CB_DOMAIN_DRIVER_API: on_driver_api(*r, cbid, static_cast<const CUpti_CallbackData*>(data)); break;

@@ -96,8 +96,8 @@ TEST_P(EventCallDependencyTest, StreamWaitFromEventCallsIsADeclaredDependency) {
   t.kernel("producer", 100, 600, kComputeStream, 2, t.launch(90, 95));
   const uint32_t record = t.api("cudaEventRecord", 105, 106);
   t.event_call(proto::EventCall::RECORD, 105, kComputeStream, kEvent, record);
-  // The runtime's own driver call inside it: the same record, once.
-  t.event_call(proto::EventCall::RECORD, 105.5, kComputeStream, kEvent, 9001, 1, proto::ApiCall::DRIVER);
+  // The runtime's own driver call inside it (the same correlation id): the same record, once.
+  t.event_call(proto::EventCall::RECORD, 105.5, kComputeStream, kEvent, record, 1, proto::ApiCall::DRIVER);
   if (cuda_event_records) {
     auto* e = t.chunk().add_cuda_event();
     e->set_correlation_id(record);
