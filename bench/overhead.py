@@ -541,7 +541,8 @@ def summarize_sweeps(benches, rows, summary, n_boot):
                         values[s].append(v)
                         if i < len(ref_values) and ref_values[i] > 0:
                             diffs[s].append(per_unit_time(bench, v) - per_unit_time(bench, ref_values[i]))
-        in_process = ratio_in_process(bench, rows, ref, rng, n_boot) if NONE_SET in bench.sets else {}
+        baseline = in_process_baseline(bench.sets)
+        in_process = ratio_in_process(bench, rows, ref, baseline, rng, n_boot) if baseline else {}
         alone_t = per_unit_time(bench, base["median"]) if base and base["median"] else None
         ref_t = per_unit_time(bench, median_or_none(values[ref])) if values[ref] else None
         scale = alone_t or ref_t
@@ -570,16 +571,25 @@ def summarize_sweeps(benches, rows, summary, n_boot):
     return out
 
 
-# The floor's set with CUPTI subscribed and nothing enabled: the in-process stand-in for "alone".
+# The floor's sets that stand in for "alone" inside a process, best first: CUPTI detached
+# (cuptiFinalize), then CUPTI subscribed with nothing enabled (which already costs something).
+DETACHED_SET = "detached"
 NONE_SET = "none"
 
 
-def ratio_in_process(bench, rows, ref, rng, n_boot):
-    """Per set: what it adds over the `none` set, as a multiple of what the minimal set (`ref`) adds,
+def in_process_baseline(sets):
+    return next((s for s in (DETACHED_SET, NONE_SET) if s in sets), None)
+
+
+def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
+    """Per set: what it adds over the baseline set, as a multiple of what the minimal set (`ref`) adds,
     from the same rounds of the same processes (the issue's ratio, without the between-process
-    spread), with a bootstrap interval over rounds. None-set rounds stand in for the app alone: CUPTI
-    is attached but records nothing, so the ratio leaves out what attaching alone costs."""
-    rounds = []  # per round: {set: time per unit}
+    spread of the app's own speed). `detached` rounds are the app alone (CUPTI finalized); `none`
+    rounds have CUPTI attached but recording nothing, so over `none` the ratio leaves out what
+    attaching alone costs. The interval resamples processes, then rounds within each: a set's
+    cost has varied between processes (bench/RESULTS.md), so rounds of one process are not
+    independent samples of it. Each process's own ratio is listed too."""
+    processes = []  # per process: rounds, each {set: time per unit}
     for row in rows:
         if row["bench"] != bench.name or row["rc"] != 0:
             continue
@@ -588,27 +598,37 @@ def ratio_in_process(bench, rows, ref, rng, n_boot):
         if "sweep_step_ms" in result:
             sweep = {k: [1000.0 / v if v > 0 else 0.0 for v in vs] for k, vs in result["sweep_step_ms"].items()}
         n = min((len(v) for v in sweep.values()), default=0)
-        for i in range(n):
-            if all(sweep[s][i] > 0 for s in sweep):
-                rounds.append({s: per_unit_time(bench, sweep[s][i]) for s in sweep})
-    rounds = [r for r in rounds if NONE_SET in r and ref in r]
+        rounds = [{s: per_unit_time(bench, sweep[s][i]) for s in sweep} for i in range(n)
+                  if all(sweep[s][i] > 0 for s in sweep)]
+        rounds = [r for r in rounds if baseline in r and ref in r]
+        if rounds:
+            processes.append(rounds)
+    pooled = [r for p in processes for r in p]
 
     def ratio(sample, s):
-        over_none = median_or_none([r[s] - r[NONE_SET] for r in sample if s in r])
-        minimal = median_or_none([r[ref] - r[NONE_SET] for r in sample])
-        return over_none / minimal if over_none is not None and minimal and minimal > 0 else None
+        over_base = median_or_none([r[s] - r[baseline] for r in sample if s in r])
+        minimal = median_or_none([r[ref] - r[baseline] for r in sample])
+        return over_base / minimal if over_base is not None and minimal and minimal > 0 else None
+
+    def resample():
+        if len(processes) == 1:
+            return [rng.choice(processes[0]) for _ in processes[0]]
+        return [rng.choice(p) for p in (rng.choice(processes) for _ in processes) for _ in p]
 
     out = {}
     for s in bench.sets:
-        value = ratio(rounds, s) if rounds else None
+        value = ratio(pooled, s) if pooled else None
         low = high = None
-        if value is not None and len(rounds) >= 3 and n_boot > 0:
-            boots = sorted(x for x in (ratio([rng.choice(rounds) for _ in rounds], s) for _ in range(n_boot))
-                           if x is not None)
+        if value is not None and len(pooled) >= 3 and n_boot > 0:
+            boots = sorted(x for x in (ratio(resample(), s) for _ in range(n_boot)) if x is not None)
             if boots:
                 low, high = boots[int(0.025 * len(boots))], boots[min(len(boots) - 1, int(0.975 * len(boots)))]
+        over = median_or_none([r[s] - r[baseline] for r in pooled if s in r])
+        base_t = median_or_none([r[baseline] for r in pooled])
         out[s] = {"over_minimal_in_process": value, "over_minimal_in_process_ci95_low": low,
-                  "over_minimal_in_process_ci95_high": high}
+                  "over_minimal_in_process_ci95_high": high, "in_process_baseline": baseline,
+                  "added_in_process_pct": over / base_t * 100 if over is not None and base_t else None,
+                  "over_minimal_per_process": [ratio(p, s) for p in processes]}
     return out
 
 
@@ -640,17 +660,21 @@ def table(summary, kinds, info):
             f"| {s['runs_ok']}/{s['runs_failed']} |")
     if kinds:
         lines += ["", "In-process sweeps: what each CUPTI set adds over the minimal one (paired round by round; "
-                      "% of the app's own time per unit of work); with a `none` set (CUPTI attached, nothing "
-                      "enabled), what each adds over it as a multiple of what the minimal set adds", "",
-                  "| bench | set | adds over minimal | 95% CI | est. added vs alone | /minimal (in process) | median "
-                  "| unit | rounds |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                      "% of the app's own time per unit of work); with a `detached` set (CUPTI finalized: the app "
+                      "alone) or else a `none` set (CUPTI attached, nothing enabled), what each adds over that "
+                      "baseline, alone and as a multiple of what the minimal set adds", "",
+                  "| bench | set | adds over minimal | 95% CI | est. added vs alone | added in process (over) "
+                  "| /minimal (in process) | median | unit | rounds |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for k in kinds:
             ci = ("-" if k["adds_ci95_low_pct"] is None
                   else f"{k['adds_ci95_low_pct']:+.2f} .. {k['adds_ci95_high_pct']:+.2f}%")
             in_process = ratio_text(k, "over_minimal_in_process") if "over_minimal_in_process" in k else "-"
+            added = (f"{fmt(k['added_in_process_pct'], '+.1f')}% ({k['in_process_baseline']})"
+                     if k.get("in_process_baseline") else "-")
             lines.append(f"| {k['bench']} | {k['set']} | {fmt(k['adds_over_minimal_pct'], '+.2f')}% | {ci} "
-                         f"| {fmt(k['est_added_vs_alone_pct'], '+.1f')}% | {in_process} | {fmt(k['median'], '.4g')} "
+                         f"| {fmt(k['est_added_vs_alone_pct'], '+.1f')}% | {added} | {in_process} "
+                         f"| {fmt(k['median'], '.4g')} "
                          f"| {k['unit']} | {k['rounds']} |")
     return "\n".join(lines) + "\n"
 

@@ -17,7 +17,9 @@ happen after the timed region and are reported apart.
 warm-up, switches the floor's CUPTI set-up (holdup_floor_select) between
 blocks of --sweep-steps timed steps, --sweep-rounds rounds, the order rotated
 every round, and reports the step time per set ("sweep" in the JSON): what
-each CUPTI kind or callback adds to this loop, in one process.
+each CUPTI kind or callback adds to this loop, in one process. The set
+`detached` finalizes CUPTI (the app alone; every block ends synchronized, as
+cuptiFinalize needs) and the next set attaches it again.
 
 Exit: 0, 77 when torch or a CUDA device is missing (scripts say "skipped"),
 2 when --floor-sweep finds no floor library.

@@ -6,6 +6,8 @@
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-kinds  SYNCHRONIZATION and CUDA_EVENT one by one in that loop
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-lean    the default without SYNCHRONIZATION (event calls instead), paired
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-ratio   the ratio in one process: minimal, none, holdup
+#   scripts/overhead-batch.sh [BUILD_DIR] torch-detached the same over the app alone in each process (CUPTI detached),
+#                                                 plus whole-process alone runs to check that baseline
 #   scripts/overhead-batch.sh [BUILD_DIR] torch-pinned  alone, minimal floor, holdup, every run on CPUS (2-5)
 #   scripts/overhead-batch.sh [BUILD_DIR] rest    launch bench, workload, in-process CUPTI-set sweep, stress,
 #                                                 and one sm-saturated trace kept for `holdup info`
@@ -55,6 +57,14 @@ case $part in
     bench/run_overhead.sh "$B" "$R/ovh" --only torch-kinds --sweep-steps 20 --sweep-rounds 30 \
       --sweep-repeats "${SWEEP_REPEATS:-4}" --sweep 'minimal;none;holdup' > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -6 "$R/ovh.log" ;;
+  torch-detached)
+    # `detached` (cuptiFinalize between blocks, CUPTI attached again for the next set) is the app alone inside
+    # each process; `none` beside it shows what attaching CUPTI costs by itself; the whole-process alone runs
+    # (same command, interleaved) check the detached baseline against the real thing.
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch,torch-kinds --torch-modes alone --repeats "${ALONE_REPEATS:-4}" \
+      --torch-steps 1000 --sweep-steps 20 --sweep-rounds "${SWEEP_ROUNDS:-30}" --sweep-repeats "${SWEEP_REPEATS:-8}" \
+      --sweep 'minimal;detached;none;holdup' --deadline-s "${DEADLINE_S:-470}" > "$R/ovh.log" 2>&1
+    echo "rc=$?"; tail -14 "$R/ovh.log" ;;
   torch-pinned)
     # The between-process spread of the loop (sd 13 % on 2026-12-02) against pinning every run to a few cores.
     bench/run_overhead.sh "$B" "$R/ovh" --only torch --repeats 20 --torch-steps 1000 --cpus "${CPUS:-2-5}" \
@@ -77,7 +87,7 @@ case $part in
       --json "$R/smsat/workload.json" > "$R/smsat/stdout.txt" 2>&1
     "$B/tools/holdup/holdup" info "$R"/smsat/*.trace > "$R/smsat/info.txt" 2>&1
     tail -20 "$R/smsat/info.txt" ;;
-  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|torch-lean|torch-ratio|torch-pinned|rest" >&2; exit 2 ;;
+  *) echo "usage: $0 [BUILD_DIR] torch|torch2|torch-kinds|torch-lean|torch-ratio|torch-detached|torch-pinned|rest" >&2; exit 2 ;;
 esac
 tar czf "$OUT/$part.tgz" -C /tmp "$part"
 ls -la "$OUT"

@@ -31,9 +31,13 @@
 //                     event timestamps;
 //   full              every kind, every callback, latency timestamps, every
 //                     API call's record (holdup before issue 12);
-//   none              CUPTI subscribed, no kind, no callback: in a sweep, the
-//                     in-process stand-in for the app alone (overhead.py's
-//                     over_minimal_in_process);
+//   none              CUPTI subscribed, no kind, no callback;
+//   detached          CUPTI detached from the process (cuptiFinalize, at the
+//                     exit of a driver call as CUPTI recommends) and attached
+//                     again, with holdup's attributes and callbacks, when the
+//                     next set is selected: in a sweep, the app alone inside
+//                     the process (overhead.py's over_minimal_in_process);
+//                     `none` is not that, attaching CUPTI costs by itself;
 // each optionally followed by +TOKEN / -TOKEN: an activity kind name
 // (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
 // CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime, cb_event
@@ -48,7 +52,8 @@
 // another set, for in-process sweeps (bench/torch_train.py --floor-sweep):
 // kinds, callbacks and API records switch; latency timestamps cannot (CUPTI
 // reads them before CUDA starts): it returns -1 if the spec differs there,
-// -2 on a bad spec, else 0.
+// -2 on a bad spec, -3 when CUPTI would not detach or attach again, else 0.
+// The caller synchronizes its CUDA work before selecting `detached`.
 //
 // At exit it prints one line on stderr and, if HOLDUP_FLOOR_REPORT names a
 // file, the same counters as JSON there.
@@ -59,6 +64,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <dlfcn.h>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -93,6 +99,7 @@ struct FloorSet {
   bool cb_event = false;
   bool latency = false;
   bool quiet_api = false;  // leave out the quiet calls' API records
+  bool detached = false;   // CUPTI finalized: nothing of it left in the process
   bool operator==(const FloorSet&) const = default;
 };
 
@@ -117,6 +124,9 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
     set = {kMinimalKinds, false, false, false, false, false, false};
   } else if (base == "NONE") {
     set = {};
+  } else if (base == "DETACHED") {
+    set = {};
+    set.detached = true;
   } else if (base == "FULL") {
     set = {inject::kAllActivityKinds, true, true, true, true, true, false};
   } else {
@@ -144,6 +154,7 @@ bool parse_set(std::string_view spec, const Config& config, FloorSet* out) {
       if (!found) return false;
     }
   }
+  if (set.detached && set != FloorSet{.detached = true}) return false;  // nothing can be on without CUPTI
   *out = set;
   return true;
 }
@@ -173,8 +184,10 @@ struct Floor {
   std::atomic<uint64_t> failed_calls{0};
   std::array<std::atomic<CUcontext>, 64> contexts{};
 
-  std::mutex select_mutex;  // holdup_floor_select
+  std::mutex select_mutex;  // holdup_floor_select; the flusher's CUPTI calls
   FloorSet active;           // guarded by select_mutex after start-up
+  std::atomic<bool> finalize_requested{false};  // detach(): finalize at the next exit of cuCtxGetCurrent
+  std::atomic<bool> finalized{false};
   std::vector<uint32_t> quiet_runtime = inject::quiet_api_cbids(inject::ApiDomain::kRuntime);
   std::vector<uint32_t> quiet_driver = inject::quiet_api_cbids(inject::ApiDomain::kDriver);
 };
@@ -200,8 +213,14 @@ void CUPTIAPI on_buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, 
 }
 
 // The CUPTI call itself is the floor; only contexts are noted, for the
-// dropped-record count at exit.
+// dropped-record count at exit, and a requested detach is done.
 void CUPTIAPI on_callback(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) noexcept {
+  if (domain == CUPTI_CB_DOMAIN_DRIVER_API && cbid == CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent && data != nullptr &&
+      static_cast<const CUpti_CallbackData*>(data)->callbackSite == CUPTI_API_EXIT &&
+      g_floor->finalize_requested.exchange(false)) {
+    if (cuptiFinalize() == CUPTI_SUCCESS) g_floor->finalized.store(true);
+    return;
+  }
   if (domain != CUPTI_CB_DOMAIN_RESOURCE || data == nullptr) return;
   const auto* rd = static_cast<const CUpti_ResourceData*>(data);
   if (cbid == CUPTI_CBID_RESOURCE_CONTEXT_CREATED) {
@@ -234,7 +253,11 @@ void flush_loop(Floor* f) {
     f->wake.wait_for(lock, period);
     if (f->stop) break;
     lock.unlock();
-    cuptiActivityFlushAll(0);
+    {
+      // Any CUPTI call attaches CUPTI again: none while detached.
+      std::lock_guard select(f->select_mutex);
+      if (!f->active.detached) cuptiActivityFlushAll(0);
+    }
     release_completed(*f);
     lock.lock();
   }
@@ -260,6 +283,15 @@ void at_exit() {
   }
   f->wake.notify_all();
   if (f->flusher.joinable()) f->flusher.join();
+  {
+    std::lock_guard select(f->select_mutex);
+    if (f->active.detached) {
+      std::fprintf(stderr, "holdup-floor: detached at exit (%llu buffers completed, %llu failed CUPTI calls)\n",
+                   static_cast<unsigned long long>(f->buffers_completed.load()),
+                   static_cast<unsigned long long>(f->failed_calls.load()));
+      return;
+    }
+  }
   cuptiEnableDomain(0, f->subscriber, CUPTI_CB_DOMAIN_DRIVER_API);
   cuptiEnableDomain(0, f->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API);
   cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
@@ -344,6 +376,47 @@ FloorSet initial_set(const Config& config) {
   return set;
 }
 
+// Subscribes and sets holdup's attributes and buffer callbacks: at start-up,
+// and again after a detach.
+bool attach(Floor& f) {
+  if (CUptiResult r = cuptiSubscribe(&f.subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
+      r != CUPTI_SUCCESS) {
+    std::fprintf(stderr, "holdup-floor: cuptiSubscribe failed (%d)\n", static_cast<int>(r));
+    return false;
+  }
+  count(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM));
+  uint8_t one = 1;
+  size_t one_size = sizeof one;
+  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one));
+  uint8_t per_thread = f.config.per_thread_buffers ? 1 : 0;
+  size_t per_thread_size = sizeof per_thread;
+  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
+  count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
+  return true;
+}
+
+// Everything off, the buffers flushed, then cuptiFinalize at the exit of a
+// driver call this thread makes (CUPTI's advice: not from outside a CUDA
+// call); the caller has synchronized its work. Without libcuda's
+// cuCtxGetCurrent (never, in a CUDA process), finalizes from here.
+bool detach(Floor& f) {
+  apply(f, f.active, FloorSet{});
+  count(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
+  release_completed(f);
+  using CtxGetCurrent = int (*)(void**);
+  auto ctx_get_current = reinterpret_cast<CtxGetCurrent>(dlsym(RTLD_DEFAULT, "cuCtxGetCurrent"));
+  f.finalized.store(false);
+  if (ctx_get_current != nullptr) {
+    count(cuptiEnableCallback(1, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent));
+    f.finalize_requested.store(true);
+    void* ctx = nullptr;
+    ctx_get_current(&ctx);
+    f.finalize_requested.store(false);
+  }
+  if (!f.finalized.load() && cuptiFinalize() == CUPTI_SUCCESS) f.finalized.store(true);
+  return f.finalized.load();
+}
+
 int initialize() {
   std::vector<std::string> warnings;  // holdup logs these; the floor has no logger
   Config config = inject::config_from_environment(&warnings);
@@ -351,23 +424,17 @@ int initialize() {
   g_floor = new Floor(config);
   Floor& f = *g_floor;
 
-  if (CUptiResult r = cuptiSubscribe(&f.subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
-      r != CUPTI_SUCCESS) {
-    std::fprintf(stderr, "holdup-floor: cuptiSubscribe failed (%d); nothing is measured in this process\n",
-                 static_cast<int>(r));
+  if (!attach(f)) {
+    std::fprintf(stderr, "holdup-floor: nothing is measured in this process\n");
     g_floor = nullptr;
     return 1;
   }
   f.pool.preallocate();
-  count(cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM));
-  uint8_t one = 1;
-  size_t one_size = sizeof one;
-  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_ZEROED_OUT_ACTIVITY_BUFFER, &one_size, &one));
-  uint8_t per_thread = config.per_thread_buffers ? 1 : 0;
-  size_t per_thread_size = sizeof per_thread;
-  count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
-  count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
   f.active = initial_set(config);
+  if (f.active.detached) {
+    std::fprintf(stderr, "holdup-floor: HOLDUP_FLOOR_SET=detached only in a sweep (CUDA has not started); using none\n");
+    f.active = FloorSet{};
+  }
   cuptiActivityEnableLatencyTimestamps(f.active.latency ? 1 : 0);
   // Event device timestamps: holdup's setting (off by default) whatever the set.
   cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
@@ -387,7 +454,18 @@ extern "C" __attribute__((visibility("default"))) int holdup_floor_select(const 
   FloorSet to;
   if (!parse_set(spec, f.config, &to)) return -2;
   std::lock_guard lock(f.select_mutex);
+  if (to.detached) {
+    if (!f.active.detached && !detach(f)) return -3;
+    f.active = to;
+    return 0;
+  }
   if (to.latency != f.active.latency) return -1;
+  if (f.active.detached) {
+    if (!attach(f)) return -3;
+    cuptiActivityEnableLatencyTimestamps(to.latency ? 1 : 0);
+    cuptiActivityEnableCudaEventDeviceTimestamps(f.config.event_device_timestamps ? 1 : 0);
+    f.active = FloorSet{};
+  }
   apply(f, f.active, to);
   f.active = to;
   return 0;

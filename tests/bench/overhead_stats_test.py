@@ -48,15 +48,19 @@ def pooled_runs(rows):
         return [] if ok == len(rows) else [f"--from-runs summarized {ok} of {len(rows)} runs"]
 
 
-def sweep_ratio():
-    """A sweep with the `none` set: holdup adds 1.1x what minimal adds over it, in every process, while the
-    processes' own speeds differ by 30 %."""
+def sweep_ratio(baseline="none"):
+    """A sweep with a baseline set (`none` or `detached`): holdup adds 1.1x what minimal adds over it, in
+    every process, while the processes' own speeds differ by 30 %."""
     rng = random.Random(2)
     args = overhead.argparse.Namespace(sweep_repeats=3, sweep_rounds=20)
-    bench = overhead.SweepBench("torch-kinds", args, ["minimal", "none", "holdup"], [], "steps/s", 1.0, 1.0, "torch")
+    sets = ["minimal", "none", "holdup"] + (["detached"] if baseline == "detached" else [])
+    bench = overhead.SweepBench("torch-kinds", args, sets, [], "steps/s", 1.0, 1.0, "torch")
     rows = []
     for rep, speed in enumerate((1.0, 1.3, 0.8)):
+        # With `detached`, `none` costs something of its own (attaching CUPTI) and is not the baseline.
         step = {"none": 2.0 * speed, "minimal": 2.6 * speed, "holdup": 2.66 * speed}
+        if baseline == "detached":
+            step.update({"detached": 1.7 * speed, "holdup": 2.69 * speed})
         ms = {s: [v * rng.uniform(0.995, 1.005) for _ in range(20)] for s, v in step.items()}
         rows.append({"bench": "torch-kinds", "mode": "floor:minimal", "rep": rep, "rc": 0,
                      "result": {"sweep_step_ms": ms}})
@@ -70,6 +74,11 @@ def sweep_ratio():
         failures.append(f"in-process interval [{low}, {high}] does not hold the ratio or is wider than 0.3")
     if abs(kinds["minimal"]["over_minimal_in_process"] - 1.0) > 1e-9:
         failures.append("minimal's in-process ratio is not 1")
+    if h["in_process_baseline"] != baseline:
+        failures.append(f"in-process baseline {h['in_process_baseline']}, expected {baseline}")
+    expected_added = {"none": 33.0, "detached": 58.2}[baseline]
+    if h["added_in_process_pct"] is None or abs(h["added_in_process_pct"] - expected_added) > 1.5:
+        failures.append(f"holdup adds {h['added_in_process_pct']} % in process, expected ~{expected_added} %")
     text = overhead.table([], list(kinds.values()), {"card": "none", "driver": "-", "date_utc": "-", "commit": "-"})
     if "/minimal (in process)" not in text:
         failures.append("table lacks the in-process ratio column:\n" + text)
@@ -100,7 +109,8 @@ def main():
     if "1.10 [" not in text and "1.09 [" not in text and "1.11 [" not in text:
         failures.append("table lacks the ratio with its interval:\n" + text)
     failures += pooled_runs(rows)
-    failures += sweep_ratio()
+    failures += sweep_ratio("none")
+    failures += sweep_ratio("detached")
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
