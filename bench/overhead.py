@@ -78,6 +78,8 @@ def parse_args():
     p.add_argument("--torch-modes", default=env("TORCH_MODES", "alone,minimal-floor,floor,holdup,torch.profiler"))
     p.add_argument("--workload-modes", default=env("WL_MODES", "alone,minimal-floor,floor,holdup"))
     p.add_argument("--sweep", default=env("SWEEP", DEFAULT_SWEEP), help="';'-separated floor sets of the sweeps")
+    p.add_argument("--sweep-settle", type=int, default=int(env("SWEEP_SETTLE", 3)),
+                   help="torch-kinds: untimed steps after each switch of set")
     p.add_argument("--sweep-repeats", type=int, default=int(env("SWEEP_REPEATS", 1)), help="processes per sweep")
     p.add_argument("--sweep-rounds", type=int, default=int(env("SWEEP_ROUNDS", 5)))
     p.add_argument("--sweep-phase-s", type=float, default=float(env("SWEEP_PHASE_S", 0.25)),
@@ -700,8 +702,10 @@ def build_benches(args, build, python):
                                       "launch"))
         elif w == "torch-kinds":
             cmd = [python, str(REPO / "bench/torch_train.py"), "--steps", "10", "--floor-sweep", ";".join(sets),
-                   "--sweep-rounds", str(args.sweep_rounds), "--sweep-steps", str(args.sweep_steps)]
-            benches.append(SweepBench("torch-kinds", args, sets, cmd, "steps/s", (args.sweep_steps + 3) * TORCH_STEP_S,
+                   "--sweep-rounds", str(args.sweep_rounds), "--sweep-steps", str(args.sweep_steps),
+                   "--sweep-settle", str(args.sweep_settle)]
+            benches.append(SweepBench("torch-kinds", args, sets, cmd, "steps/s",
+                                      (args.sweep_steps + args.sweep_settle) * TORCH_STEP_S,
                                       TORCH_STARTUP_S, "torch"))
         elif w == "stress":
             benches.append(LaunchBench("stress", args, build, modes_of("holdup-full"), args.stress_repeats,

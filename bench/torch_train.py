@@ -15,8 +15,9 @@ happen after the timed region and are reported apart.
 
 --floor-sweep "SET;SET;..." (under libholdup_floor.so, issue 12): after the
 warm-up, switches the floor's CUPTI set-up (holdup_floor_select) between
-blocks of --sweep-steps timed steps, --sweep-rounds rounds, the order rotated
-every round, and reports the step time per set ("sweep" in the JSON): what
+blocks of --sweep-steps timed steps, --sweep-rounds rounds, each round in
+its own shuffled order (a set's cost can linger into the next block, and a
+rotated order gives each set the same predecessor), and reports the step time per set ("sweep" in the JSON): what
 each CUPTI kind or callback adds to this loop, in one process. The set
 `detached` finalizes CUPTI (the app alone; every block ends synchronized, as
 cuptiFinalize needs) and the next set attaches it again.
@@ -46,6 +47,9 @@ def parse_args():
     p.add_argument("--sweep-rounds", type=int, default=4)
     p.add_argument("--sweep-steps", type=int, default=50, help="timed steps per set and round")
     p.add_argument("--sweep-settle", type=int, default=3, help="untimed steps after each switch")
+    p.add_argument("--sweep-order", choices=("shuffle", "rotate"), default="shuffle",
+                   help="each round's order of the sets: shuffled (seeded by the round), or rotated by one, "
+                        "which gives every set the same predecessor in most rounds")
     return p.parse_args()
 
 
@@ -104,23 +108,31 @@ def main():
     for _ in range(args.warmup):
         step()
     torch.cuda.synchronize()
-    sweep, sweep_cpu = {}, {}
+    sweep, sweep_cpu, sweep_settle, sweep_order = {}, {}, {}, []
     sets = [x for x in args.floor_sweep.split(";") if x]
     if sets:
         select = floor_select()
         if select is None:
             print("torch_train.py: --floor-sweep needs CUDA_INJECTION64_PATH=libholdup_floor.so", file=sys.stderr)
             return 2
+        import random
         for r in range(args.sweep_rounds):
-            for k in range(len(sets)):
-                name = sets[(k + r) % len(sets)]
+            if args.sweep_order == "shuffle":
+                order = random.Random(r).sample(sets, len(sets))
+            else:
+                order = [sets[(k + r) % len(sets)] for k in range(len(sets))]
+            sweep_order.append(order)
+            for name in order:
                 rc = select(name.encode())
                 if rc != 0:
                     print(f"torch_train.py: holdup_floor_select({name}) = {rc}", file=sys.stderr)
                     continue
+                t0 = time.perf_counter()
                 for _ in range(args.sweep_settle):
                     step()
                 torch.cuda.synchronize()
+                sweep_settle.setdefault(name, []).append(
+                    (time.perf_counter() - t0) / max(1, args.sweep_settle) * 1e3)
                 t0, c0 = time.perf_counter(), time.thread_time()
                 for _ in range(args.sweep_steps):
                     step()
@@ -174,7 +186,8 @@ def main():
         "profiler_teardown_s": teardown_s,
         "profiler_export_s": export_s,
         "final_loss": final_loss,
-        **({"sweep_step_ms": sweep, "sweep_thread_cpu_ms": sweep_cpu} if sweep else {}),
+        **({"sweep_step_ms": sweep, "sweep_thread_cpu_ms": sweep_cpu, "sweep_settle_step_ms": sweep_settle,
+            "sweep_order": sweep_order} if sweep else {}),
     }))
     return 0
 

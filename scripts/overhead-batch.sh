@@ -60,10 +60,11 @@ case $part in
   torch-detached)
     # `detached` (cuptiFinalize between blocks, CUPTI attached again for the next set) is the app alone inside
     # each process; `none` beside it shows what attaching CUPTI costs by itself; the whole-process alone runs
-    # (same command, interleaved) check the detached baseline against the real thing.
+    # (same command, interleaved) check the detached baseline against the real thing. SETS overrides the sets
+    # (the first is the reference, the minimal one).
     bench/run_overhead.sh "$B" "$R/ovh" --only torch,torch-kinds --torch-modes alone --repeats "${ALONE_REPEATS:-4}" \
       --torch-steps 1000 --sweep-steps 20 --sweep-rounds "${SWEEP_ROUNDS:-30}" --sweep-repeats "${SWEEP_REPEATS:-8}" \
-      --sweep 'minimal;detached;none;holdup' --deadline-s "${DEADLINE_S:-470}" > "$R/ovh.log" 2>&1
+      --sweep "${SETS:-minimal;detached;none;holdup}" --deadline-s "${DEADLINE_S:-470}" > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -14 "$R/ovh.log" ;;
   torch-pinned)
     # The between-process spread of the loop (sd 13 % on 2026-12-02) against pinning every run to a few cores.
