@@ -27,6 +27,7 @@ Exit: 0, 77 when torch or a CUDA device is missing (scripts say "skipped"),
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -48,7 +49,7 @@ def parse_args():
     p.add_argument("--sweep-steps", type=int, default=50, help="timed steps per set and round")
     p.add_argument("--sweep-settle", type=int, default=3, help="untimed steps after each switch")
     p.add_argument("--sweep-order", choices=("shuffle", "rotate"), default="shuffle",
-                   help="each round's order of the sets: shuffled (seeded by the round), or rotated by one, "
+                   help="each round's order of the sets: shuffled (seeded by the process and the round), or rotated by one, "
                         "which gives every set the same predecessor in most rounds")
     return p.parse_args()
 
@@ -118,7 +119,7 @@ def main():
         import random
         for r in range(args.sweep_rounds):
             if args.sweep_order == "shuffle":
-                order = random.Random(r).sample(sets, len(sets))
+                order = random.Random(os.getpid() * 1000 + r).sample(sets, len(sets))
             else:
                 order = [sets[(k + r) % len(sets)] for k in range(len(sets))]
             sweep_order.append(order)

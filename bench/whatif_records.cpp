@@ -177,8 +177,18 @@ std::vector<Filter> all_filters() {
          return keep_only(c->mutable_synchronization(), [](const auto&) { return false; });
        }},
       {"wait-kinds", "no wait records (HOLDUP_KINDS=-SYNCHRONIZATION,-CUDA_EVENT HOLDUP_EVENT_CALLS=0)", wait_kinds},
-      {"event-calls", "SYNCHRONIZATION off, stream waits from the event-call callbacks (the default since issue 12)",
+      {"event-calls", "SYNCHRONIZATION off, stream waits from the event-call callbacks",
        [maker](Chunk* c, const Strings& s) { return maker->apply(c, s); }, [maker] { maker->reset(); }},
+      {"event-calls-only", "SYNCHRONIZATION and CUDA_EVENT off, waits and records from the event-call callbacks "
+                           "(the default since issue 12)",
+       [maker](Chunk* c, const Strings& s) {
+         const uint64_t removed = maker->apply(c, s);
+         if (c->has_header())
+           keep_only(c->mutable_header()->mutable_config()->mutable_enabled_kinds(),
+                     [](const std::string& k) { return k != "CUDA_EVENT"; });
+         return removed + keep_only(c->mutable_cuda_event(), [](const auto&) { return false; });
+       },
+       [maker] { maker->reset(); }},
       {"overhead", "OVERHEAD records",
        [](Chunk* c, const Strings&) { return keep_only(c->mutable_overhead(), [](const auto&) { return false; }); }},
       {"resource-events", "module/context/stream events of the RESOURCE callbacks",

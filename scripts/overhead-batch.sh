@@ -62,7 +62,7 @@ case $part in
     # each process; `none` beside it shows what attaching CUPTI costs by itself; the whole-process alone runs
     # (same command, interleaved) check the detached baseline against the real thing. SETS overrides the sets
     # (the first is the reference, the minimal one).
-    bench/run_overhead.sh "$B" "$R/ovh" --only torch,torch-kinds --torch-modes alone --repeats "${ALONE_REPEATS:-4}" \
+    bench/run_overhead.sh "$B" "$R/ovh" --only torch,torch-kinds --torch-modes "${TORCH_MODES:-alone}" --repeats "${ALONE_REPEATS:-4}" \
       --torch-steps 1000 --sweep-steps 20 --sweep-rounds "${SWEEP_ROUNDS:-30}" --sweep-repeats "${SWEEP_REPEATS:-8}" \
       --sweep "${SETS:-minimal;detached;none;holdup}" --deadline-s "${DEADLINE_S:-470}" > "$R/ovh.log" 2>&1
     echo "rc=$?"; tail -14 "$R/ovh.log" ;;

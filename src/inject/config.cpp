@@ -87,7 +87,7 @@ class Parser {
   void kinds(const char* name, uint32_t& value) {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
-    if (trim(raw).empty()) return warn_empty(name, "all kinds but SYNCHRONIZATION");
+    if (trim(raw).empty()) return warn_empty(name, "all kinds but SYNCHRONIZATION and CUDA_EVENT");
     uint32_t result = value;
     std::string_view rest = raw;
     while (!rest.empty()) {
@@ -107,7 +107,7 @@ class Parser {
         warn(name, raw,
              "a comma list of [+|-]KIND with KIND one of CONCURRENT_KERNEL, MEMCPY, MEMCPY2, MEMSET, RUNTIME, "
              "DRIVER, SYNCHRONIZATION, CUDA_EVENT, STREAM, DEVICE, CONTEXT, OVERHEAD, MARKER, NAME",
-             "all kinds but SYNCHRONIZATION");
+             "all kinds but SYNCHRONIZATION and CUDA_EVENT");
         return;
       }
       uint32_t bit = 1u << static_cast<uint32_t>(it - kKindNames.begin());

@@ -41,12 +41,15 @@ std::string_view activity_kind_name(ActivityKind kind);
 
 constexpr uint32_t kind_bit(ActivityKind kind) { return 1u << static_cast<uint32_t>(kind); }
 constexpr uint32_t kAllActivityKinds = (1u << static_cast<uint32_t>(ActivityKind::kCount)) - 1;
-// Every kind but SYNCHRONIZATION (issue 12): on the H200 it alone was
-// holdup's excess over the minimal CUPTI set-up in a PyTorch training loop
-// (about 2 % of a step, bench/RESULTS.md) while the analysis reads only its
-// stream waits, which the event-call callbacks record instead
-// (Config::event_calls). HOLDUP_KINDS=+SYNCHRONIZATION turns it back on.
-constexpr uint32_t kDefaultActivityKinds = kAllActivityKinds & ~kind_bit(ActivityKind::kSynchronization);
+// Every kind but SYNCHRONIZATION and CUDA_EVENT (issue 12): the analysis
+// reads of them only which stream waited for which event and which stream
+// recorded it, and the event-call callbacks record exactly that
+// (Config::event_calls). Each cost a PyTorch training loop on the H200
+// several % of a step with no record of it written (SYNCHRONIZATION up to
+// 2 %, CUDA_EVENT about 5 %: bench/RESULTS.md). HOLDUP_KINDS=+CUDA_EVENT,
+// +SYNCHRONIZATION turns them back on.
+constexpr uint32_t kDefaultActivityKinds =
+    kAllActivityKinds & ~kind_bit(ActivityKind::kSynchronization) & ~kind_bit(ActivityKind::kCudaEvent);
 
 struct Config {
   // Directory of the trace file; empty means the current directory.

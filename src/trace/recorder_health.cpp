@@ -142,9 +142,10 @@ std::vector<std::string> not_recorded(const proto::RecorderConfig& config) {
     }
     if (!missing.empty()) {
       std::string line = "activity kinds not enabled: " + missing + " (HOLDUP_KINDS): their records are missing";
-      if (config.event_calls() && missing.find("SYNCHRONIZATION") != std::string::npos)
-        line += "; stream waits were recorded by holdup's event-call callbacks instead (EventCall records), "
-                "cudaStreamSynchronize and the like by their API records";
+      if (config.event_calls() &&
+          (missing.find("SYNCHRONIZATION") != std::string::npos || missing.find("CUDA_EVENT") != std::string::npos))
+        line += "; event records and stream waits were recorded by holdup's event-call callbacks instead "
+                "(EventCall records), cudaStreamSynchronize and the like by their API records";
       out.push_back(std::move(line));
     }
   }

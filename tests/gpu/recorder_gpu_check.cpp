@@ -112,7 +112,12 @@ TEST(RecorderOnGpu, SmokeTraceIsComplete) {
     recorded |= r->event_handle() == wait->event_handle() && r->stream_id() != 0 && r->stream_id() != wait->stream_id() &&
                 r->time_ns() <= wait->time_ns();
   EXPECT_TRUE(recorded) << "no record of the waited event on another stream before the wait";
-  EXPECT_GE(events, 1);
+  const auto& kinds = header.config().enabled_kinds();
+  if (std::find(kinds.begin(), kinds.end(), "CUDA_EVENT") != kinds.end()) {
+    EXPECT_GE(events, 1);
+  } else {
+    EXPECT_EQ(events, 0) << "CUDA_EVENT is off by default since issue 12 (its records come from event calls)";
+  }
   EXPECT_GE(devices, 1);
   for (const auto& want : did["kernel_names"]) {
     bool hit = false;

@@ -26,8 +26,10 @@ TEST(Config, DefaultsWhenUnset) {
   EXPECT_EQ(c.buffer_count_max, 64u);
   EXPECT_FALSE(c.per_thread_buffers);
   EXPECT_EQ(c.log_level, LogLevel::kWarn);
-  EXPECT_EQ(c.enabled_kinds, kAllActivityKinds & ~kind_bit(ActivityKind::kSynchronization))
-      << "SYNCHRONIZATION off: its stream waits come from the event-call callbacks (issue 12)";
+  EXPECT_EQ(c.enabled_kinds,
+            kAllActivityKinds & ~kind_bit(ActivityKind::kSynchronization) & ~kind_bit(ActivityKind::kCudaEvent))
+      << "SYNCHRONIZATION and CUDA_EVENT off: event records and stream waits come from the event-call callbacks "
+         "(issue 12)";
   EXPECT_TRUE(c.event_calls);
   EXPECT_EQ(c.size_cap_bytes, 0u);
   EXPECT_FALSE(c.profiler_api_range);
@@ -110,7 +112,7 @@ TEST(Config, EachBadValueGivesOneWarningAndTheDefault) {
   Config config = parse({{"HOLDUP_KINDS", "-MARKER,-BOGUS"}}, &warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("HOLDUP_KINDS='-MARKER,-BOGUS' is not a comma list"), std::string::npos);
-  EXPECT_NE(warnings[0].find("using default all kinds but SYNCHRONIZATION"), std::string::npos);
+  EXPECT_NE(warnings[0].find("using default all kinds but SYNCHRONIZATION and CUDA_EVENT"), std::string::npos);
   EXPECT_EQ(config.enabled_kinds, kDefaultActivityKinds);  // whole value rejected
 }
 
