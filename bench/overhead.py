@@ -588,10 +588,12 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
     from the same rounds of the same processes (the issue's ratio, without the between-process
     spread of the app's own speed). `detached` rounds are the app alone (CUPTI finalized); `none`
     rounds have CUPTI attached but recording nothing, so over `none` the ratio leaves out what
-    attaching alone costs. The interval resamples processes, then rounds within each: a set's
+    attaching alone costs. Over `detached`, the block right after it is left out (after_detach). The
+    interval resamples processes, then rounds within each: a set's
     cost has varied between processes (bench/RESULTS.md), so rounds of one process are not
     independent samples of it. Each process's own ratio is listed too."""
     processes = []  # per process: rounds, each {set: time per unit}
+    transient = [0]  # blocks left out: the first after CUPTI attached again
     for row in rows:
         if row["bench"] != bench.name or row["rc"] != 0:
             continue
@@ -602,14 +604,18 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
         n = min((len(v) for v in sweep.values()), default=0)
         rounds = [{s: per_unit_time(bench, sweep[s][i]) for s in sweep} for i in range(n)
                   if all(sweep[s][i] > 0 for s in sweep)]
-        rounds = [r for r in rounds if baseline in r and ref in r]
+        for r, after in zip(rounds, after_detach(result.get("sweep_order"), n) if baseline == DETACHED_SET else []):
+            if after:
+                transient[0] += 1
+                del r[after]
+        rounds = [r for r in rounds if baseline in r]
         if rounds:
             processes.append(rounds)
     pooled = [r for p in processes for r in p]
 
     def ratio(sample, s):
         over_base = median_or_none([r[s] - r[baseline] for r in sample if s in r])
-        minimal = median_or_none([r[ref] - r[baseline] for r in sample])
+        minimal = median_or_none([r[ref] - r[baseline] for r in sample if ref in r])
         return over_base / minimal if over_base is not None and minimal and minimal > 0 else None
 
     def resample():
@@ -630,7 +636,30 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
         out[s] = {"over_minimal_in_process": value, "over_minimal_in_process_ci95_low": low,
                   "over_minimal_in_process_ci95_high": high, "in_process_baseline": baseline,
                   "added_in_process_pct": over / base_t * 100 if over is not None and base_t else None,
-                  "over_minimal_per_process": [ratio(p, s) for p in processes]}
+                  "over_minimal_per_process": [ratio(p, s) for p in processes],
+                  "blocks_after_attach_left_out": transient[0]}
+    return out
+
+
+def after_detach(orders, n):
+    """Per round: the set whose block came right after a `detached` one (None if none did). Attaching
+    CUPTI again costs that block extra (on the H200: 2-3x the step in the settle steps, several % in the
+    block itself), a cost of the sweep, not of the set, which attaches once at start-up in a real run.
+    Rounds without their order (older runs) leave nothing out."""
+    out = []
+    previous = None
+    for i in range(n):
+        order = orders[i] if orders and i < len(orders) else None
+        if not order:
+            out.append(None)
+            previous = None
+            continue
+        after = None
+        for s in order:
+            if previous == DETACHED_SET and s != DETACHED_SET:
+                after = s
+            previous = s
+        out.append(after)
     return out
 
 
