@@ -271,6 +271,34 @@ TEST(Fixtures, StreamWaitsSeenThroughEventCallsOnTheH200) {
   EXPECT_EQ(fixtures, 2);
 }
 
+// The recorder's default since a0c5080 (SYNCHRONIZATION and CUDA_EVENT off) on
+// the H200: the smoke program (tests/gpu/recorder_smoke.cu; its own count in
+// smoke.json: one event recorded, one stream wait) leaves the dependency to
+// the event-call callbacks alone, and the model still joins the wait to the
+// record on the other stream.
+TEST(Fixtures, LeanDefaultWaitFromEventCallsOnTheH200) {
+  const auto dir = data_dir() / "h200-smoke" / "lean-default";
+  std::ifstream did_file(dir / "smoke.json");
+  if (!did_file) GTEST_SKIP() << "no " << dir;
+  const auto did = nlohmann::json::parse(did_file);
+  analysis::Model model;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(analysis::load_traces({dir.string()}, &model, &errors)) << fmt::format("{}", fmt::join(errors, "; "));
+  ASSERT_EQ(model.processes.size(), 1u);
+  EXPECT_TRUE(model.processes[0].waits_from_event_calls);
+  EXPECT_FALSE(model.processes[0].waits_unrecorded);
+  ASSERT_EQ(model.events.size(), did["events_recorded"].get<size_t>()) << "one event, made from its record call";
+  EXPECT_NE(model.events[0].recorded_ns, 0u);
+  size_t waits = 0;
+  for (const auto& s : model.synchronizations) {
+    if (s.event_sync_id == 0) continue;
+    ++waits;
+    EXPECT_EQ(s.event_sync_id, model.events[0].sync_id);
+    EXPECT_NE(s.stream_id, model.events[0].stream_id) << "the wait is on the other stream";
+  }
+  EXPECT_EQ(waits, did["stream_waits"].get<size_t>());
+}
+
 TEST(Fixtures, ThresholdAboveControlCopies) {
   const auto manifest = read_manifest();
   if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
