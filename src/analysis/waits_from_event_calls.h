@@ -1,6 +1,7 @@
 #pragma once
 // Stream waits from the recorder's event-call callbacks (proto::EventCall),
-// for traces recorded without the SYNCHRONIZATION kind (issue 12).
+// for traces recorded without the SYNCHRONIZATION kind (issue 12), and the
+// events they wait for when CUDA_EVENT is off too (the default since then).
 
 #include "holdup/analysis_model.h"
 

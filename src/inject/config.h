@@ -104,7 +104,7 @@ struct Config {
   // for one (cbids in cupti_tables.h): an EventCall each, from which the
   // analysis knows which stream waited for which event. On by default: a
   // handful of calls per step in real programs, and they replace the
-  // SYNCHRONIZATION kind's cost.
+  // SYNCHRONIZATION and CUDA_EVENT kinds' cost.
   bool event_calls = true;
   // The most recording time a SIGKILL may lose: when no activity buffer
   // has come back from CUPTI for about this long while CUPTI holds one of
