@@ -11,7 +11,9 @@
 // --floor-sweep "SET;SET;..." (under libholdup_floor.so, issue 12): while
 // the threads run, the main thread switches the floor's CUPTI set-up
 // (holdup_floor_select) round by round, each set for --sweep-phase-s after
-// --sweep-settle-s, the order rotated every round, and reports ops/s per
+// --sweep-settle-s, each round in its own shuffled order (seeded by process
+// and round: a rotated order gives every set the same predecessor, and a
+// set's cost can linger after a switch), and reports ops/s per
 // set ("sweep" in the JSON): what each CUPTI kind or callback adds, in one
 // process, side by side.
 //
@@ -20,13 +22,16 @@
 
 #include <cuda_runtime.h>
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -177,6 +182,14 @@ int main(int argc, char** argv) {
     std::getline(in, set, ';');
     if (!set.empty()) sets.push_back(set);
   }
+  if (std::find(sets.begin(), sets.end(), "detached") != sets.end()) {
+    // cuptiFinalize needs the app's CUDA work synchronized; these threads launch through every switch.
+    std::fprintf(stderr, "holdup-bench-launch: the floor's `detached` set needs a quiescent app; not in this bench\n");
+    stop.store(true);
+    go.store(true, std::memory_order_release);
+    for (auto& t : threads) t.join();
+    return 2;
+  }
   SelectFn select = sets.empty() ? nullptr : floor_select();
   if (!sets.empty() && select == nullptr) {
     std::fprintf(stderr, "holdup-bench-launch: --floor-sweep needs CUDA_INJECTION64_PATH=libholdup_floor.so\n");
@@ -197,8 +210,10 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
   } else {
     for (int round = 0; round < o.sweep_rounds; ++round) {
-      for (size_t k = 0; k < sets.size(); ++k) {
-        const std::string& set = sets[(k + static_cast<size_t>(round)) % sets.size()];
+      std::vector<std::string> order = sets;
+      std::mt19937 shuffle(static_cast<uint32_t>(getpid()) * 1000u + static_cast<uint32_t>(round));
+      std::shuffle(order.begin(), order.end(), shuffle);
+      for (const std::string& set : order) {
         if (int rc = select(set.c_str()); rc != 0) {
           std::fprintf(stderr, "holdup-bench-launch: holdup_floor_select(%s) = %d\n", set.c_str(), rc);
           sweep[set].push_back(0.0);

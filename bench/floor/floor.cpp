@@ -38,6 +38,9 @@
 //                     next set is selected: in a sweep, the app alone inside
 //                     the process (overhead.py's over_minimal_in_process);
 //                     `none` is not that, attaching CUPTI costs by itself;
+//                     only where the app is quiescent at the switch
+//                     (torch_train.py synchronizes first; the launch bench
+//                     launches through its switches and refuses it);
 // each optionally followed by +TOKEN / -TOKEN: an activity kind name
 // (DRIVER, SYNCHRONIZATION, CUDA_EVENT, OVERHEAD, MEMCPY2, STREAM, DEVICE,
 // CONTEXT, MARKER, NAME, ...), cb_resource, cb_launch, cb_runtime, cb_event
