@@ -593,7 +593,7 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
     cost has varied between processes (bench/RESULTS.md), so rounds of one process are not
     independent samples of it. Each process's own ratio is listed too."""
     processes = []  # per process: rounds, each {set: time per unit}
-    transient = [0]  # blocks left out: the first after CUPTI attached again
+    transient = 0  # blocks left out: the first after CUPTI attached again
     for row in rows:
         if row["bench"] != bench.name or row["rc"] != 0:
             continue
@@ -606,7 +606,7 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
                   if all(sweep[s][i] > 0 for s in sweep)]
         for r, after in zip(rounds, after_detach(result.get("sweep_order"), n) if baseline == DETACHED_SET else []):
             if after:
-                transient[0] += 1
+                transient += 1
                 del r[after]
         rounds = [r for r in rounds if baseline in r]
         if rounds:
@@ -637,7 +637,7 @@ def ratio_in_process(bench, rows, ref, baseline, rng, n_boot):
                   "over_minimal_in_process_ci95_high": high, "in_process_baseline": baseline,
                   "added_in_process_pct": over / base_t * 100 if over is not None and base_t else None,
                   "over_minimal_per_process": [ratio(p, s) for p in processes],
-                  "blocks_after_attach_left_out": transient[0]}
+                  "blocks_after_attach_left_out": transient}
     return out
 
 

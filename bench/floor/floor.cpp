@@ -62,12 +62,12 @@
 // file, the same counters as JSON there.
 
 #include <cupti.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <dlfcn.h>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -379,9 +379,10 @@ FloorSet initial_set(const Config& config) {
   return set;
 }
 
-// Subscribes and sets holdup's attributes and buffer callbacks: at start-up,
-// and again after a detach.
-bool attach(Floor& f) {
+// Subscribes and sets holdup's attributes, buffer callbacks and timestamps
+// (latency ones as `latency` says; CUDA event device timestamps as holdup's
+// setting says, whatever the set): at start-up, and again after a detach.
+bool attach(Floor& f, bool latency) {
   if (CUptiResult r = cuptiSubscribe(&f.subscriber, reinterpret_cast<CUpti_CallbackFunc>(on_callback), nullptr);
       r != CUPTI_SUCCESS) {
     std::fprintf(stderr, "holdup-floor: cuptiSubscribe failed (%d)\n", static_cast<int>(r));
@@ -395,6 +396,8 @@ bool attach(Floor& f) {
   size_t per_thread_size = sizeof per_thread;
   count(cuptiActivitySetAttribute(CUPTI_ACTIVITY_ATTR_PER_THREAD_ACTIVITY_BUFFER, &per_thread_size, &per_thread));
   count(cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed));
+  cuptiActivityEnableLatencyTimestamps(latency ? 1 : 0);
+  cuptiActivityEnableCudaEventDeviceTimestamps(f.config.event_device_timestamps ? 1 : 0);
   return true;
 }
 
@@ -427,20 +430,17 @@ int initialize() {
   g_floor = new Floor(config);
   Floor& f = *g_floor;
 
-  if (!attach(f)) {
-    std::fprintf(stderr, "holdup-floor: nothing is measured in this process\n");
-    g_floor = nullptr;
-    return 1;
-  }
-  f.pool.preallocate();
   f.active = initial_set(config);
   if (f.active.detached) {
     std::fprintf(stderr, "holdup-floor: HOLDUP_FLOOR_SET=detached only in a sweep (CUDA has not started); using none\n");
     f.active = FloorSet{};
   }
-  cuptiActivityEnableLatencyTimestamps(f.active.latency ? 1 : 0);
-  // Event device timestamps: holdup's setting (off by default) whatever the set.
-  cuptiActivityEnableCudaEventDeviceTimestamps(config.event_device_timestamps ? 1 : 0);
+  if (!attach(f, f.active.latency)) {
+    std::fprintf(stderr, "holdup-floor: nothing is measured in this process\n");
+    g_floor = nullptr;
+    return 1;
+  }
+  f.pool.preallocate();
   apply(f, FloorSet{}, f.active);
   std::atexit(at_exit);
   f.flusher = std::thread(flush_loop, &f);
@@ -464,9 +464,7 @@ extern "C" __attribute__((visibility("default"))) int holdup_floor_select(const 
   }
   if (to.latency != f.active.latency) return -1;
   if (f.active.detached) {
-    if (!attach(f)) return -3;
-    cuptiActivityEnableLatencyTimestamps(to.latency ? 1 : 0);
-    cuptiActivityEnableCudaEventDeviceTimestamps(f.config.event_device_timestamps ? 1 : 0);
+    if (!attach(f, to.latency)) return -3;
     f.active = FloorSet{};
   }
   apply(f, f.active, to);

@@ -32,6 +32,10 @@ class Chunk;
 namespace holdup::analysis {
 
 using TimeNs = uint64_t;
+
+// A GPU timestamp CUPTI could take: 0 (none) and 2^64-1 (seen on an H200
+// for a record cut by a flush) are not times.
+constexpr bool is_known_time(TimeNs t) { return t != 0 && t != UINT64_MAX; }
 inline constexpr uint32_t kNone = UINT32_MAX;
 
 // Each distinct string stored once; records keep a uint32_t index.

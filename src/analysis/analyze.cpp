@@ -2,7 +2,6 @@
 // too long, and name the causes that have two agreeing signals.
 
 #include <algorithm>
-#include <cstdint>
 #include <map>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -256,7 +255,7 @@ std::string cut_kernels_before(const Model& model, const GpuOp& copy) {
     if (k.kind != OpKind::kernel || k.gpu != copy.gpu || copy.gpu == kNone) continue;
     const uint32_t call = model.api_for_correlation(k.process, k.correlation_id);
     if (call != kNone && model.api_calls[call].start_ns > copy.start_ns) continue;
-    if (k.start_ns != 0 && k.start_ns != UINT64_MAX && k.start_ns > copy.start_ns) continue;  // started after it
+    if (is_known_time(k.start_ns) && k.start_ns > copy.start_ns) continue;  // started after it
     ++count;
     const uint32_t pid = model.processes[k.process].pid;
     if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);

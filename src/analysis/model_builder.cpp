@@ -58,9 +58,7 @@ GpuOp gpu_op_from(OpKind kind, const Record& r, uint32_t process) {
 // counted.
 template <typename Record>
 bool incomplete(const Record& r) {
-  constexpr uint64_t kUnknown = UINT64_MAX;
-  return r.incomplete() || r.start_ns() == 0 || r.end_ns() == 0 || r.start_ns() == kUnknown ||
-         r.end_ns() == kUnknown;
+  return r.incomplete() || !is_known_time(r.start_ns()) || !is_known_time(r.end_ns());
 }
 
 // The one reading of recorder health (trace/recorder_health.h), the read

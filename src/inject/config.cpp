@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,6 +16,18 @@ namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(ActivityKind::kCount)> kKindNames = {
     "CONCURRENT_KERNEL", "MEMCPY", "MEMCPY2",  "MEMSET",  "RUNTIME", "DRIVER",   "SYNCHRONIZATION",
     "CUDA_EVENT",        "STREAM", "DEVICE",   "CONTEXT", "OVERHEAD", "MARKER", "NAME"};
+
+// "all kinds but X and Y", from kDefaultActivityKinds: the warnings name
+// the default the recorder falls back to.
+std::string default_kinds_text() {
+  std::vector<std::string_view> off;
+  for (size_t i = 0; i < kKindNames.size(); ++i)
+    if ((kDefaultActivityKinds & (1u << i)) == 0) off.push_back(kKindNames[i]);
+  if (off.empty()) return "all kinds";
+  std::string text = "all kinds but " + std::string(off[0]);
+  for (size_t i = 1; i < off.size(); ++i) text += (i + 1 == off.size() ? " and " : ", ") + std::string(off[i]);
+  return text;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -87,7 +101,7 @@ class Parser {
   void kinds(const char* name, uint32_t& value) {
     const char* raw = lookup_(name);
     if (raw == nullptr) return;
-    if (trim(raw).empty()) return warn_empty(name, "all kinds but SYNCHRONIZATION and CUDA_EVENT");
+    if (trim(raw).empty()) return warn_empty(name, default_kinds_text());
     uint32_t result = value;
     std::string_view rest = raw;
     while (!rest.empty()) {
@@ -107,7 +121,7 @@ class Parser {
         warn(name, raw,
              "a comma list of [+|-]KIND with KIND one of CONCURRENT_KERNEL, MEMCPY, MEMCPY2, MEMSET, RUNTIME, "
              "DRIVER, SYNCHRONIZATION, CUDA_EVENT, STREAM, DEVICE, CONTEXT, OVERHEAD, MARKER, NAME",
-             "all kinds but SYNCHRONIZATION and CUDA_EVENT");
+             default_kinds_text());
         return;
       }
       uint32_t bit = 1u << static_cast<uint32_t>(it - kKindNames.begin());

@@ -536,13 +536,19 @@ TEST(Causes, ProfilerOverheadIsReportedAsOurs) {
   EXPECT_FALSE(all[1].claimed);
 }
 
-TEST(Causes, UnknownWhenNothingExplainsIt) {
-  SyntheticTrace t(100);
+// A copy held 1 ms while a small kernel ran on another stream (so the copy
+// is not cold) and nothing in the trace explains the hold; its API record.
+uint32_t add_unexplained_copy(SyntheticTrace& t) {
   t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
-  // Work ran meanwhile (so the copy is not cold), but nothing explains it.
   t.kernel("small", 300, 900, kComputeStream, 2, t.launch(290, 295), 1);
   const uint32_t copy = t.api("cudaMemcpyAsync", 200, 205, 2);
   t.memcpy(proto::HTOD, 1205, 1300, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
+  return copy;
+}
+
+TEST(Causes, UnknownWhenNothingExplainsIt) {
+  SyntheticTrace t(100);
+  const uint32_t copy = add_unexplained_copy(t);
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
@@ -557,10 +563,7 @@ TEST(Causes, UnknownWhenNothingExplainsIt) {
 // forced flushes cut 16 kernels in a two-process run on the H200).
 TEST(Causes, UnknownNamesCutKernelsOfTheSameGpu) {
   SyntheticTrace t(100);
-  t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
-  t.kernel("small", 300, 900, kComputeStream, 2, t.launch(290, 295), 1);
-  const uint32_t copy = t.api("cudaMemcpyAsync", 200, 205, 2);
-  t.memcpy(proto::HTOD, 1205, 1300, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
+  const uint32_t copy = add_unexplained_copy(t);
   SyntheticTrace other(200);
   other.kernel("gemm", 150, 0, kComputeStream, 2, other.launch(140, 145)).set_end_ns(0);  // cut: no end
   other.kernel("later", 0, 0, kComputeStream, 2, other.launch(1400, 1405)).set_start_ns(0);  // after the copy started
