@@ -25,6 +25,14 @@ struct TraceReadStatus {
   // Sequence gaps seen (chunks the recorder failed to write): the number of
   // chunk sequence numbers skipped, plus one for each step backwards.
   uint64_t sequence_gaps = 0;
+  // Chunks followed by a checksum (TraceFile.chunk_crc32c) that matched:
+  // 0 for traces from recorders before checksums (read unverified).
+  uint64_t verified_chunks = 0;
+  // Chunks whose checksum did not match (a flipped byte on disk or in
+  // transfer): skipped, never decoded, so their records are missing from
+  // every verdict; damaged_bytes counts their bytes.
+  uint64_t damaged_chunks = 0;
+  uint64_t damaged_bytes = 0;
   // Things worth telling the user that did not stop reading (a newer format
   // version, which chunks are missing, ...), each naming the file. Capped.
   std::vector<std::string> warnings;

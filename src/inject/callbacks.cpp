@@ -198,10 +198,11 @@ CuptiLayer* g_layer = nullptr;  // leaked with the recorder
 void CUPTIAPI on_buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) noexcept {
   *max_records = 0;
   Recorder* r = process_recorder();
-  uint8_t* b = r != nullptr ? r->acquire_buffer() : nullptr;
+  size_t offered = 0;
+  uint8_t* b = r != nullptr ? r->acquire_buffer(&offered) : nullptr;
   // No buffer (size 0) makes CUPTI drop records; safe since CUPTI API 27.
   *buffer = b;
-  *size = b != nullptr ? r->pool().buffer_size() : 0;
+  *size = b != nullptr ? offered : 0;
 }
 
 void CUPTIAPI on_buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, size_t valid_bytes) noexcept {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "crc32c.h"
+
 namespace holdup::inject {
 namespace {
 
@@ -78,6 +80,7 @@ void frame_chunk(const std::string& body, std::string* frame) {
   frame->clear();
   protozero::pbf_writer file(*frame);
   file.add_message(fields::TraceFile::chunk, body);
+  file.add_fixed32(fields::TraceFile::chunk_crc32c, checksum::crc32c(body.data(), body.size()));
 }
 
 }  // namespace holdup::inject

@@ -240,6 +240,10 @@ void ChunkEncoder::encode_trailer(ChunkBuilder& chunk, uint64_t sequence, const 
   if (health_.capture_stopped) h.add_bool(fields::RecorderHealth::capture_stopped, true);
   put(fields::RecorderHealth::forced_flushes, health_.forced_flushes);
   put(fields::RecorderHealth::incomplete_records, health_.incomplete_records);
+  put(fields::RecorderHealth::forced_gpu_records, health_.forced_gpu_records);
+  if (shared_ != nullptr)
+    put(fields::RecorderHealth::buffer_bytes_handed_out,
+        shared_->buffer_bytes_handed_out.load(std::memory_order_relaxed));
   for (size_t i = 0; i < health_.incomplete_by_kind.size(); ++i) {
     if (health_.incomplete_by_kind[i] == 0) continue;
     protozero::pbf_writer k(h, fields::RecorderHealth::incomplete);

@@ -197,6 +197,9 @@ Config parse_config(const EnvLookup& lookup, std::vector<std::string>* warnings)
   // CUPTI needs room for its largest record; 64 KiB .. 256 MiB.
   p.number("HOLDUP_BUFFER_KB", buffer_kb, 64, 256 * 1024);
   config.buffer_size_bytes = buffer_kb * 1024;
+  uint64_t buffer_min_kb = std::min<uint64_t>(config.buffer_min_bytes / 1024, buffer_kb);
+  p.number("HOLDUP_BUFFER_MIN_KB", buffer_min_kb, 64, buffer_kb);
+  config.buffer_min_bytes = buffer_min_kb * 1024;
   p.number("HOLDUP_BUFFER_COUNT", config.buffer_count, 1, 1024);
   p.number("HOLDUP_BUFFER_COUNT_MAX", config.buffer_count_max, 1, 4096);
   limit_buffer_pool(config, warnings);

@@ -56,6 +56,10 @@ struct Config {
   std::string output_dir;
   uint32_t flush_period_ms = 100;
   uint64_t buffer_size_bytes = 4096ull * 1024;
+  // HOLDUP_BUFFER_MIN_KB: buffers handed to CUPTI are sized by the record
+  // rate between this and buffer_size_bytes (buffer_sizing.h); equal to it:
+  // every buffer buffer_size_bytes, as before.
+  uint64_t buffer_min_bytes = 64ull * 1024;
   // Buffers preallocated (and zeroed) at start-up...
   uint32_t buffer_count = 8;
   // ...and the most the pool may grow to before requests are denied.

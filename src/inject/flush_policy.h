@@ -17,8 +17,22 @@
 // (FLUSH_FORCED). That cuts the records still in flight in it (they come
 // back with a zero start or end, counted and kept as incomplete), which is
 // why it is done only when buffers stop coming back on their own, never at
-// high rates. The decision is a pure function of times and counters, tested
-// without CUPTI (tests/inject/flush_policy_test.cpp).
+// high rates. Buffers sized by the record rate (buffer_sizing.h) keep
+// coming back on their own at any rate and queue depth, so in most programs
+// nothing is ever forced.
+//
+// What is left: a buffer that does not fill because few records come (a
+// long kernel, a host that waits). Forcing it returns the completed records
+// and cuts the ones in flight. Where that costs more than it saves (a
+// forced flush cut more GPU records than it brought back complete: the GPU
+// runs long work, records arrive seldom) the wait before the next one
+// doubles, up to kMaxForceBackoff times; a forced flush that cut little
+// halves it again. So a program of long kernels loses a few records, not
+// one per second, and the bound stretches there (to at most 8x) where
+// keeping it would cut most of what it keeps.
+//
+// The decisions are pure functions of times and counters, tested without
+// CUPTI (tests/inject/flush_policy_test.cpp).
 
 #include <algorithm>
 #include <cstdint>
@@ -49,20 +63,35 @@ struct FlushState {
   // Buffers handed to CUPTI and not returned yet: with none, CUPTI holds no
   // record of ours and there is nothing to lose.
   uint64_t buffers_outstanding = 0;
+  // The wait before forcing is force_after_ms() times this (1, 2, 4, 8):
+  // see next_force_backoff().
+  uint32_t force_backoff = 1;
 };
+
+inline constexpr uint32_t kMaxForceBackoff = 8;
+
+// The backoff after a forced flush that brought back `complete` GPU records
+// (kernels, copies, memsets) whole and cut `cut` in flight.
+inline uint32_t next_force_backoff(uint32_t backoff, uint64_t complete, uint64_t cut) {
+  backoff = std::clamp<uint32_t>(backoff, 1, kMaxForceBackoff);
+  if (cut > complete) return std::min(backoff * 2, kMaxForceBackoff);
+  if (cut * 4 <= complete) return std::max<uint32_t>(backoff / 2, 1);
+  return backoff;
+}
 
 enum class FlushKind { kCompleted, kForced };
 
 inline constexpr uint64_t kNeverMs = UINT64_MAX;
 
-// When a forced flush becomes due: force_after_ms() after a buffer last
-// came back or a flush was last forced (a forced flush that brought nothing
+// When a forced flush becomes due: force_after_ms() (times the backoff)
+// after a buffer last came back or a flush was last forced (a forced flush that brought nothing
 // back is not repeated sooner); kNeverMs when CUPTI holds no buffer of ours
 // or the bound is off. The writer wakes then if that is before its next
 // tick.
 inline uint64_t forced_flush_due_ms(const FlushPolicy& policy, const FlushState& s) {
   if (policy.max_loss_ms == 0 || s.buffers_outstanding == 0) return kNeverMs;
-  return std::max(s.last_buffer_back_ms, s.last_forced_ms) + policy.force_after_ms();
+  const uint32_t backoff = std::clamp<uint32_t>(s.force_backoff, 1, kMaxForceBackoff);
+  return std::max(s.last_buffer_back_ms, s.last_forced_ms) + policy.force_after_ms() * backoff;
 }
 
 // kForced once due, else kCompleted (the normal flush).

@@ -45,6 +45,7 @@ class StripedCounter {
 struct SharedCounters {
   std::atomic<uint64_t> buffers_requested{0};
   std::atomic<uint64_t> buffers_denied{0};
+  std::atomic<uint64_t> buffer_bytes_handed_out{0};
   std::atomic<uint64_t> callback_events_dropped{0};
   // Kernel launches of functions already launched, counted without a
   // Launch record (Config::all_launches off): the takeover check's input.
@@ -70,6 +71,8 @@ struct Health {
   // in all and per kind (index: ActivityKind).
   uint64_t incomplete_records = 0;
   std::array<uint64_t, static_cast<size_t>(ActivityKind::kCount)> incomplete_by_kind{};
+  // GPU records in buffers forced back (RecorderHealth.forced_gpu_records).
+  uint64_t forced_gpu_records = 0;
   // The signal whose handler asked for the final flush (0: none).
   int final_flush_signal = 0;
   // Buffers whose record walk stopped before their valid bytes ended.

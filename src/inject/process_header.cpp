@@ -37,16 +37,7 @@ void add_env(const char* const* names, size_t n, std::vector<std::pair<std::stri
     if (const char* v = std::getenv(names[i])) out->emplace_back(names[i], v);
 }
 
-// "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  ..." -> "580.159.04"
-std::string driver_version_from_proc() {
-  std::string text = read_file("/proc/driver/nvidia/version");
-  auto pos = text.find("Kernel Module");
-  if (pos == std::string::npos) return {};
-  pos = text.find_first_not_of(' ', pos + 13);
-  if (pos == std::string::npos) return {};
-  auto end = text.find_first_of(" \n", pos);
-  return text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-}
+std::string driver_version_from_proc() { return driver_version_from_text(read_file("/proc/driver/nvidia/version")); }
 
 template <typename Fn>
 Fn symbol(void* lib, const char* name) {
@@ -54,6 +45,30 @@ Fn symbol(void* lib, const char* name) {
 }
 
 }  // namespace
+
+// The first word of the "NVRM version:" line made of digits and dots with
+// at least one dot: "... Kernel Module  580.159.04  ..." and the open
+// module's "... Open Kernel Module for x86_64  580.159.04  ..." alike (the
+// word after "Kernel Module" is "for" there).
+std::string driver_version_from_text(std::string_view text) {
+  const size_t line_start = text.find("NVRM version:");
+  if (line_start == std::string_view::npos) return {};
+  const size_t line_end = text.find('\n', line_start);
+  std::string_view line = text.substr(line_start, line_end == std::string_view::npos ? text.npos : line_end - line_start);
+  size_t pos = 0;
+  while (pos < line.size()) {
+    const size_t begin = line.find_first_not_of(" \t", pos);
+    if (begin == std::string_view::npos) break;
+    size_t end = line.find_first_of(" \t", begin);
+    if (end == std::string_view::npos) end = line.size();
+    const std::string_view word = line.substr(begin, end - begin);
+    const bool digits_and_dots = word.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (digits_and_dots && word.find('.') != std::string_view::npos && word.front() != '.' && word.back() != '.')
+      return std::string(word);
+    pos = end;
+  }
+  return {};
+}
 
 std::string host_name() {
   char buf[256] = {};
@@ -194,6 +209,7 @@ void encode_process_header(ChunkBuilder& chunk, const ProcessHeaderInfo& info) {
     protozero::pbf_writer rc(h, fields::ProcessHeader::config);
     rc.add_uint32(fields::RecorderConfig::flush_period_ms, c.flush_period_ms);
     rc.add_uint64(fields::RecorderConfig::buffer_size_bytes, c.buffer_size_bytes);
+    rc.add_uint64(fields::RecorderConfig::buffer_min_bytes, c.buffer_min_bytes);
     rc.add_uint32(fields::RecorderConfig::buffer_count, c.buffer_count);
     if (c.per_thread_buffers) rc.add_bool(fields::RecorderConfig::per_thread_buffers, true);
     for (const auto& k : info.enabled_kinds) rc.add_string(fields::RecorderConfig::enabled_kinds, k);

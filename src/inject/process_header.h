@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,10 @@ bool collect_cuda_info(ProcessHeaderInfo* info, uint32_t wait_ms, std::string* w
 
 // The host name used in trace file names ("holdup-<host>-<pid>.trace").
 std::string host_name();
+
+// The driver version in /proc/driver/nvidia/version's text ("580.159.04"),
+// or "" when none is found.
+std::string driver_version_from_text(std::string_view text);
 
 void encode_process_header(ChunkBuilder& chunk, const ProcessHeaderInfo& info);
 

@@ -45,6 +45,12 @@ bool count_timestamps(DecodeContext& ctx, ActivityKind kind, uint64_t start, uin
   return true;
 }
 
+// A GPU record (kernel, copy, memset) in a buffer a forced flush returned:
+// what the forced flush saved or cut (incomplete_by_kind says which).
+void count_gpu_record(DecodeContext& ctx) {
+  if (ctx.forced_buffer) ++ctx.health.forced_gpu_records;
+}
+
 void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   const uint64_t name = ctx.chunk.intern(r.name);
   pbf_writer k(ctx.chunk.writer(), fields::Chunk::kernel);
@@ -80,6 +86,7 @@ void decode_kernel(const CUpti_ActivityKernel10& r, DecodeContext& ctx) {
   put_u32(k, fields::Kernel::launch_type, r.launchType);
   put_bool(k, fields::Kernel::is_device_launched, r.isDeviceLaunched != 0);
   put_bool(k, fields::Kernel::incomplete, count_timestamps(ctx, ActivityKind::kConcurrentKernel, r.start, r.end));
+  count_gpu_record(ctx);
 }
 
 // Fields MEMCPY and MEMCPY2 records share under the same names.
@@ -109,6 +116,7 @@ void decode_memcpy(const CUpti_ActivityMemcpy6& r, DecodeContext& ctx) {
   put_u64(m, fields::Memcpy::copy_count, r.copyCount);
   put_bool(m, fields::Memcpy::is_device_launched, r.isDeviceLaunched != 0);
   put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, ActivityKind::kMemcpy, r.start, r.end));
+  count_gpu_record(ctx);
 }
 
 void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
@@ -121,6 +129,7 @@ void decode_peer_copy(const CUpti_ActivityMemcpyPtoP4& r, DecodeContext& ctx) {
   m.add_uint32(fields::Memcpy::dst_device_id, r.dstDeviceId);
   m.add_uint32(fields::Memcpy::dst_context_id, r.dstContextId);
   put_bool(m, fields::Memcpy::incomplete, count_timestamps(ctx, ActivityKind::kMemcpy2, r.start, r.end));
+  count_gpu_record(ctx);
 }
 
 void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
@@ -141,6 +150,7 @@ void decode_memset(const CUpti_ActivityMemset4& r, DecodeContext& ctx) {
   put_u64(m, fields::Memset::graph_node_id, r.graphNodeId);
   put_bool(m, fields::Memset::is_device_launched, r.isDeviceLaunched != 0);
   put_bool(m, fields::Memset::incomplete, count_timestamps(ctx, ActivityKind::kMemset, r.start, r.end));
+  count_gpu_record(ctx);
 }
 
 // Returns false when the record was skipped (the recorder's own call).

@@ -41,6 +41,18 @@ uint32_t* futex_word(std::atomic<uint32_t>* a) {
   return reinterpret_cast<uint32_t*>(a);
 }
 
+// A buffer should fill in a quarter of the loss bound (at least a flush
+// period), so that a full one comes back well within it.
+BufferSizing buffer_sizing(const Config& c) {
+  BufferSizing s;
+  s.max_bytes = c.buffer_size_bytes;
+  s.min_bytes = std::min(c.buffer_min_bytes, c.buffer_size_bytes);
+  const uint64_t bound_ms = c.max_loss_ms != 0 ? c.max_loss_ms : 1000;
+  s.target_fill_ns = std::max<uint64_t>(c.flush_period_ms, bound_ms / 4) * 1'000'000ull;
+  if (s.min_bytes >= s.max_bytes) s.target_fill_ns = 0;  // fixed size
+  return s;
+}
+
 }  // namespace
 
 uint64_t monotonic_ms() { return clock_ns(CLOCK_MONOTONIC) / 1'000'000; }
@@ -52,7 +64,8 @@ Recorder::Recorder(const Config& config, ActivityControl* control)
       ring_(kCallbackRingCapacity),
       seen_functions_(kSeenFunctionCapacity),
       trace_(&counters_),
-      takeover_(config.buffer_size_bytes, sizeof(CUpti_ActivityKernel10)) {
+      takeover_(config.buffer_size_bytes, sizeof(CUpti_ActivityKernel10)),
+      sizer_(buffer_sizing(config)) {
   // Never reallocated on an app thread: one entry per buffer that can exist.
   completed_.reserve(config.buffer_count_max * 2 + 16);
   draining_.reserve(config.buffer_count_max * 2 + 16);
@@ -166,11 +179,14 @@ bool Recorder::final_flush_for_signal(int signal) {
   return true;
 }
 
-uint8_t* Recorder::acquire_buffer() {
+uint8_t* Recorder::acquire_buffer(size_t* size) {
+  *size = 0;
   if (dead()) return nullptr;
   uint8_t* b = pool_.acquire();
   if (b != nullptr) {
+    *size = sizer_.on_request(clock_ns(CLOCK_MONOTONIC), pool_short_.load(std::memory_order_relaxed));
     counters_.buffers_requested.fetch_add(1, std::memory_order_relaxed);
+    counters_.buffer_bytes_handed_out.fetch_add(*size, std::memory_order_relaxed);
   } else {
     counters_.buffers_denied.fetch_add(1, std::memory_order_relaxed);
   }
@@ -243,6 +259,7 @@ void Recorder::run(ProcessHeaderInfo header) {
       else periodic_flush(policy);
     }
     if (drain_completed() > 0) last_buffer_back_ms_ = monotonic_ms();
+    weigh_forced_flush();
     if (periodic) periodic_work(monotonic_ms(), final_round);
     if (final_round) break;
     if (periodic && control_ != nullptr) {
@@ -278,10 +295,31 @@ void Recorder::periodic_flush(const FlushPolicy& policy) {
   if (decide_flush(policy, state) == FlushKind::kForced) {
     ++trace_.health().forced_flushes;
     last_forced_ms_ = state.now_ms;
+    weigh_forced_ = true;
+    forced_gpu_before_ = trace_.health().forced_gpu_records;
+    cut_gpu_before_ = cut_gpu_records();
     flush_forced();
   } else {
     control_->flush(false);
   }
+}
+
+uint64_t Recorder::cut_gpu_records() {
+  uint64_t cut = 0;
+  for (ActivityKind k : {ActivityKind::kConcurrentKernel, ActivityKind::kMemcpy, ActivityKind::kMemcpy2,
+                         ActivityKind::kMemset})
+    cut += trace_.health().incomplete_by_kind[static_cast<size_t>(k)];
+  return cut;
+}
+
+// A forced flush that cut more GPU records than it brought back whole waits
+// longer before the next one (flush_policy.h).
+void Recorder::weigh_forced_flush() {
+  if (!weigh_forced_) return;
+  weigh_forced_ = false;
+  const uint64_t returned = trace_.health().forced_gpu_records - forced_gpu_before_;
+  const uint64_t cut = cut_gpu_records() - cut_gpu_before_;
+  force_backoff_ = next_force_backoff(force_backoff_, returned > cut ? returned - cut : 0, cut);
 }
 
 FlushState Recorder::flush_state() {
@@ -291,7 +329,7 @@ FlushState Recorder::flush_state() {
   const uint64_t outstanding = requested > completed ? requested - completed : 0;
   // CUPTI holds none of our buffers: nothing it holds is older than now.
   if (outstanding == 0) last_buffer_back_ms_ = now;
-  return FlushState{now, last_buffer_back_ms_, last_forced_ms_, outstanding};
+  return FlushState{now, last_buffer_back_ms_, last_forced_ms_, outstanding, force_backoff_};
 }
 
 void Recorder::flush_forced() {
@@ -430,6 +468,9 @@ void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
   capture_control(now_ms);
   check_takeover();
   pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
+  // Few buffers left and the pool at its maximum: hand out whole ones.
+  pool_short_.store(pool_.total_count() >= pool_.max_count() && pool_.free_count() * 4 < pool_.max_count(),
+                    std::memory_order_relaxed);
   // The last round's events and clock go into the final chunk (finish()).
   if (!final_round) trace_.write_periodic();
 }

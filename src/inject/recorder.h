@@ -23,6 +23,7 @@
 
 #include "takeover_detector.h"
 #include "buffer_pool.h"
+#include "buffer_sizing.h"
 #include "callback_events.h"
 #include "config.h"
 #include "flush_policy.h"
@@ -91,8 +92,10 @@ class Recorder {
   bool dead() const { return dead_.load(std::memory_order_acquire); }
 
   // --- app threads (CUPTI callbacks): no allocation, no blocking -----------
-  // A zeroed buffer for CUPTI, or nullptr (counted as denied).
-  uint8_t* acquire_buffer();
+  // A zeroed buffer for CUPTI and, in *size, how much of it to offer
+  // (sized by the record rate, buffer_sizing.h), or nullptr (counted as
+  // denied).
+  uint8_t* acquire_buffer(size_t* size);
   void on_buffer_completed(uint8_t* buffer, size_t valid_bytes);
   // Returns false (and counts it) when the ring is full.
   bool post_event(const CallbackEvent& event);
@@ -134,6 +137,9 @@ class Recorder {
   void periodic_work(uint64_t now_ms, bool final_round);
   void final_flush(int signal);
   void periodic_flush(const FlushPolicy& policy);
+  // After a drain that wrote a forced flush's buffers: the next backoff.
+  void weigh_forced_flush();
+  uint64_t cut_gpu_records();
   void collect_dropped_records();
   void write_clock_sample();
   void check_takeover();
@@ -193,6 +199,17 @@ class Recorder {
   // Loss bound, writer thread only.
   uint64_t last_buffer_back_ms_ = 0;
   uint64_t last_forced_ms_ = 0;
+  uint32_t force_backoff_ = 1;
+  // The loss bound's last forced flush: its buffers are weighed at the next
+  // drain (GPU records whole against cut) to set force_backoff_.
+  bool weigh_forced_ = false;
+  uint64_t forced_gpu_before_ = 0;
+  uint64_t cut_gpu_before_ = 0;
+
+  // Request sizes (app threads), and whether the pool is short of free
+  // buffers (set by the writer each tick).
+  BufferSizer sizer_;
+  std::atomic<bool> pool_short_{false};
 };
 
 // Milliseconds on CLOCK_MONOTONIC.

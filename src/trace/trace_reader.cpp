@@ -16,10 +16,14 @@
 
 #include "trace/trace_reader.h"
 
+#include "checksum/crc32c.h"
+
 namespace holdup {
 namespace {
 
 constexpr uint8_t kChunkTag = 0x0a;  // field 1 (chunk), wire type 2 (length-delimited)
+constexpr uint8_t kChecksumTag = 0x15;  // field 2 (chunk_crc32c), wire type 5 (fixed32)
+constexpr size_t kChecksumBytes = 5;    // tag and 4 bytes
 constexpr size_t kReadSize = size_t{1} << 20;
 constexpr size_t kMaxVarintBytes = 10;
 // protobuf parses at most INT_MAX bytes; a length past that is corruption, not
@@ -58,16 +62,22 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Like read(2): bytes copied (0 at the end), or -1 with errno set.
   virtual ssize_t read(char* to, size_t size) = 0;
-  // Bytes there are now.
+  // Bytes there are now; kUnknownSize for a pipe, FIFO or terminal, which
+  // are read to their end.
   virtual uint64_t size() const = 0;
+  static constexpr uint64_t kUnknownSize = UINT64_MAX;
 };
 
 class FileSource final : public ByteSource {
  public:
-  explicit FileSource(int fd) : fd_(fd) {}
+  explicit FileSource(int fd) : fd_(fd) {
+    struct stat st {};
+    regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+  }
   ~FileSource() override { ::close(fd_); }
   ssize_t read(char* to, size_t size) override { return ::read(fd_, to, size); }
   uint64_t size() const override {
+    if (!regular_) return kUnknownSize;
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return 0;
     return static_cast<uint64_t>(st.st_size);
@@ -75,6 +85,7 @@ class FileSource final : public ByteSource {
 
  private:
   int fd_;
+  bool regular_ = false;
 };
 
 class MemorySource final : public ByteSource {
@@ -100,7 +111,7 @@ class ChunkStreamReader final : public TraceReader {
         source_(std::move(source)),
         // A trace in memory needs no more than its size (the buffer grows
         // for larger chunks anyway); a file may still grow.
-        buffer_(std::clamp<uint64_t>(source_->size(), 1 + kMaxVarintBytes, kReadSize)) {}
+        buffer_(std::clamp<uint64_t>(source_->size(), 1 + kMaxVarintBytes + kChecksumBytes, kReadSize)) {}
 
   bool next(proto::Chunk* chunk) override;
   const TraceReadStatus& status() const override { return status_; }
@@ -121,6 +132,11 @@ class ChunkStreamReader final : public TraceReader {
   void warn(std::string text);
   bool check_first_chunk(const proto::Chunk& chunk);
   void check_sequence(uint64_t sequence);
+  enum class Checksum { kVerified, kAbsent, kDamaged, kTorn };
+  // The checksum after the chunk framed in the first `framed` unconsumed
+  // bytes, whose message is the last `length` of them.
+  Checksum check_checksum(size_t framed, uint64_t length);
+  bool torn(uint64_t chunk_offset);
 
   std::string path_;
   std::unique_ptr<ByteSource> source_;
@@ -131,20 +147,24 @@ class ChunkStreamReader final : public TraceReader {
   bool at_eof_ = false;
   bool finished_ = false;
   uint64_t next_sequence_ = 0;
+  // The first chunk had a checksum: every later one must have one too.
+  bool checksummed_ = false;
   TraceReadStatus status_;
 };
 
 bool ChunkStreamReader::fill(size_t wanted) {
   if (available() >= wanted) return true;
   if (begin_ + wanted > buffer_.size()) {
-    // Move the partial chunk to the front; grow only for chunks larger than
-    // the buffer (kept for the next ones).
+    // Move the partial chunk to the front.
     std::memmove(buffer_.data(), buffer_.data() + begin_, available());
     end_ -= begin_;
     begin_ = 0;
-    if (wanted > buffer_.size()) buffer_.resize(std::max(wanted, buffer_.size() + buffer_.size() / 2));
   }
   while (available() < wanted && !at_eof_) {
+    // Grow only as bytes arrive (doubling, at most to what is wanted): a
+    // corrupt length prefix read from a pipe, whose size is unknown, must
+    // not make us allocate what it promised.
+    if (end_ == buffer_.size()) buffer_.resize(std::min(wanted, std::max(buffer_.size() * 2, buffer_.size() + kReadSize)));
     ssize_t got = source_->read(buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {
       if (errno == EINTR) continue;
@@ -215,70 +235,129 @@ void ChunkStreamReader::check_sequence(uint64_t sequence) {
   next_sequence_ = sequence + 1;
 }
 
-bool ChunkStreamReader::next(proto::Chunk* chunk) {
-  if (finished_) return false;
-  const uint64_t chunk_offset = offset_;
-
-  fill(1 + kMaxVarintBytes);
-  if (!status_.error.empty()) return false;
-  if (available() == 0) {
-    finished_ = true;
-    if (status_.chunks == 0) {
-      return fail("the file is empty",
-                  "the process may have ended before the recorder wrote anything (killed, or "
-                  "ended with _exit before a flush); run it again, e.g. with --flush-ms");
-    }
-    return false;
-  }
-  if (data()[0] != kChunkTag) {
-    if (status_.chunks == 0) {
-      return fail("not a holdup trace (first byte is not 0x0a, the chunk tag)",
-                  "give a holdup-*.trace file written by libholdup.so (`holdup run`)");
-    }
-    return fail("byte " + hex_byte(data()[0]) + " where a chunk tag (0x0a) should be: the file is corrupt",
-                "the chunks before this offset were read; re-record to get the rest");
-  }
-
-  uint64_t length = 0;
-  size_t varint_bytes = 0;
-  switch (decode_varint(data() + 1, available() - 1, &length, &varint_bytes)) {
-    case VarintResult::ok: break;
-    case VarintResult::truncated:
-      status_.torn_tail = true;
-      status_.torn_bytes = available();
-      finished_ = true;
-      return false;
-    case VarintResult::overlong:
-      return fail("the chunk length is not a valid varint: the file is corrupt",
-                  "the chunks before this offset were read; re-record to get the rest");
-  }
-  if (length > kMaxChunkBytes) {
-    return fail("chunk length " + std::to_string(length) + " is larger than any chunk can be: the file is corrupt",
-                "the chunks before this offset were read; re-record to get the rest");
-  }
-
-  const size_t framed = 1 + varint_bytes + static_cast<size_t>(length);
-  // Check the size before growing the buffer: a torn length prefix must not
-  // make us allocate what it promised.
+// A file that ends inside a chunk: torn, unless that was the first chunk
+// (the header), which leaves nothing to call a trace.
+bool ChunkStreamReader::torn(uint64_t chunk_offset) {
   const uint64_t size_now = source_->size();
-  if (chunk_offset + framed > size_now || !fill(framed)) {
-    if (!status_.error.empty()) return false;
-    status_.torn_tail = true;
-    status_.torn_bytes = std::max<uint64_t>(size_now, offset_ + available()) - chunk_offset;
-    finished_ = true;
-    return false;
+  const uint64_t present = (size_now == ByteSource::kUnknownSize ? 0 : size_now);
+  status_.torn_bytes = std::max<uint64_t>(present, offset_ + available()) - chunk_offset;
+  if (status_.chunks == 0) {
+    return fail("not a complete trace: the file ends inside its first chunk, the header (" +
+                    std::to_string(status_.torn_bytes) + " bytes there)",
+                "the recorder may have been stopped while starting, or the file was cut (a partial copy?); "
+                "copy the whole file, or record again");
   }
+  status_.torn_tail = true;
+  finished_ = true;
+  return false;
+}
 
-  if (!chunk->ParseFromArray(data() + 1 + varint_bytes, static_cast<int>(length))) {
-    return fail("the chunk (" + std::to_string(length) + " bytes) does not parse as holdup.proto.Chunk: the file is corrupt",
-                "the chunks before this offset were read; re-record to get the rest");
+ChunkStreamReader::Checksum ChunkStreamReader::check_checksum(size_t framed, uint64_t length) {
+  fill(framed + kChecksumBytes);
+  if (available() < framed + 1) return checksummed_ ? Checksum::kTorn : Checksum::kAbsent;
+  if (data()[framed] != kChecksumTag) return checksummed_ ? Checksum::kDamaged : Checksum::kAbsent;
+  if (available() < framed + kChecksumBytes) return Checksum::kTorn;
+  const uint8_t* body = data() + framed - length;
+  const uint8_t* stored = data() + framed + 1;
+  const uint32_t expected = uint32_t{stored[0]} | uint32_t{stored[1]} << 8 | uint32_t{stored[2]} << 16 |
+                            uint32_t{stored[3]} << 24;
+  return checksum::crc32c(body, static_cast<size_t>(length)) == expected ? Checksum::kVerified
+                                                                          : Checksum::kDamaged;
+}
+
+bool ChunkStreamReader::next(proto::Chunk* chunk) {
+  for (;;) {
+    if (finished_) return false;
+    const uint64_t chunk_offset = offset_;
+
+    fill(1 + kMaxVarintBytes);
+    if (!status_.error.empty()) return false;
+    if (available() == 0) {
+      finished_ = true;
+      if (status_.chunks == 0 && status_.damaged_chunks == 0) {
+        return fail("the file is empty",
+                    "the process may have ended before the recorder wrote anything (killed, or "
+                    "ended with _exit before a flush); run it again, e.g. with --flush-ms");
+      }
+      return false;
+    }
+    if (data()[0] != kChunkTag) {
+      if (status_.chunks == 0) {
+        return fail("not a holdup trace (first byte is not 0x0a, the chunk tag)",
+                    "give a holdup-*.trace file written by libholdup.so (`holdup run`)");
+      }
+      return fail("byte " + hex_byte(data()[0]) + " where a chunk tag (0x0a) should be: the file is corrupt",
+                  "the chunks before this offset were read; re-record to get the rest");
+    }
+
+    uint64_t length = 0;
+    size_t varint_bytes = 0;
+    switch (decode_varint(data() + 1, available() - 1, &length, &varint_bytes)) {
+      case VarintResult::ok: break;
+      case VarintResult::truncated: return torn(chunk_offset);
+      case VarintResult::overlong:
+        return fail("the chunk length is not a valid varint: the file is corrupt",
+                    "the chunks before this offset were read; re-record to get the rest");
+    }
+    if (length > kMaxChunkBytes) {
+      return fail("chunk length " + std::to_string(length) + " is larger than any chunk can be: the file is corrupt",
+                  "the chunks before this offset were read; re-record to get the rest");
+    }
+
+    const size_t framed = 1 + varint_bytes + static_cast<size_t>(length);
+    // A regular file's size is checked before the buffer grows: a torn
+    // length prefix must not make us allocate what it promised.
+    const uint64_t size_now = source_->size();
+    if ((size_now != ByteSource::kUnknownSize && chunk_offset + framed > size_now) || !fill(framed)) {
+      if (!status_.error.empty()) return false;
+      return torn(chunk_offset);
+    }
+
+    switch (check_checksum(framed, length)) {
+      case Checksum::kVerified:
+        if (status_.chunks == 0) checksummed_ = true;
+        ++status_.verified_chunks;
+        break;
+      case Checksum::kAbsent: break;
+      case Checksum::kTorn: return torn(chunk_offset);
+      case Checksum::kDamaged: {
+        if (!status_.error.empty()) return false;
+        if (status_.chunks == 0) {
+          return fail("the first chunk (the header) does not match its checksum: the file is damaged",
+                      "copy the file again from where it was recorded, or record again");
+        }
+        const bool has_checksum = available() >= framed + kChecksumBytes && data()[framed] == kChecksumTag;
+        const size_t skipped = framed + (has_checksum ? kChecksumBytes : 0);
+        ++status_.damaged_chunks;
+        status_.damaged_bytes += skipped;
+        warn("chunk at byte offset " + std::to_string(chunk_offset) + " (" + std::to_string(length) +
+             " bytes) does not match its checksum" + (has_checksum ? "" : " (none follows it)") +
+             ": damaged (a flipped byte on disk or in a copy?); skipped, its records are missing");
+        if (!has_checksum) {
+          // Without the checksum's tag where it belongs, the chunk's length
+          // itself may be what was damaged: nothing after it can be framed.
+          return fail("no checksum after the chunk at byte offset " + std::to_string(chunk_offset) +
+                          ": the file is damaged",
+                      "the chunks before this offset were read; copy the file again or re-record");
+        }
+        consume(skipped);
+        next_sequence_ += 1;  // the damaged chunk's sequence is not a gap
+        continue;
+      }
+    }
+
+    if (!chunk->ParseFromArray(data() + 1 + varint_bytes, static_cast<int>(length))) {
+      return fail("the chunk (" + std::to_string(length) + " bytes) does not parse as holdup.proto.Chunk: the file is corrupt",
+                  "the chunks before this offset were read; re-record to get the rest");
+    }
+    if (status_.chunks == 0 && !check_first_chunk(*chunk)) return false;
+    check_sequence(chunk->sequence());
+    const size_t consumed = framed + (checksummed_ ? kChecksumBytes : 0);
+    consume(consumed);
+    status_.chunks += 1;
+    status_.bytes += consumed;
+    return true;
   }
-  if (status_.chunks == 0 && !check_first_chunk(*chunk)) return false;
-  check_sequence(chunk->sequence());
-  consume(framed);
-  status_.chunks += 1;
-  status_.bytes += framed;
-  return true;
 }
 
 }  // namespace

@@ -62,8 +62,9 @@ class FakeCupti final : public ActivityControl {
   // Takes a buffer from the recorder (as CUPTI's request would) and fills
   // it with `records`; `complete`: all records complete.
   bool hold(SyntheticBuffer& records, bool complete) {
-    uint8_t* b = recorder->acquire_buffer();
-    if (b == nullptr) return false;
+    size_t size = 0;
+    uint8_t* b = recorder->acquire_buffer(&size);
+    if (b == nullptr || size < records.size()) return false;
     std::memcpy(b, records.data(), records.size());
     std::lock_guard lock(mutex_);
     held_.push_back({b, records.size(), complete});

@@ -92,5 +92,33 @@ TEST(FlushPolicy, SimulatedLowRateRunStaysWithinTheBound) {
   EXPECT_LE(worst, 1000u);
 }
 
+TEST(FlushPolicy, ForcedFlushesThatCutMoreThanTheySaveBackOff) {
+  // A 2 s kernel in flight at every forced flush: each one cuts it and
+  // brings back little; the wait doubles up to 8 times the threshold.
+  uint32_t backoff = 1;
+  backoff = next_force_backoff(backoff, /*complete*/ 0, /*cut*/ 1);
+  EXPECT_EQ(backoff, 2u);
+  backoff = next_force_backoff(backoff, 0, 1);
+  backoff = next_force_backoff(backoff, 0, 1);
+  EXPECT_EQ(backoff, 8u);
+  EXPECT_EQ(next_force_backoff(backoff, 0, 5), kMaxForceBackoff) << "never past the maximum";
+  // One that brought back much and cut little halves it again.
+  EXPECT_EQ(next_force_backoff(8, 100, 3), 4u);
+  EXPECT_EQ(next_force_backoff(1, 100, 0), 1u);
+  // In between: unchanged.
+  EXPECT_EQ(next_force_backoff(4, 10, 5), 4u);
+}
+
+TEST(FlushPolicy, TheBackoffStretchesTheWaitBeforeForcing) {
+  FlushState s{0, 10'000, 0, 1, 4};
+  EXPECT_EQ(forced_flush_due_ms(kDefault, s), 10'000u + 4 * 900u);
+  s.now_ms = 13'500;
+  EXPECT_EQ(decide_flush(kDefault, s), FlushKind::kCompleted);
+  s.now_ms = 13'600;
+  EXPECT_EQ(decide_flush(kDefault, s), FlushKind::kForced);
+  s.force_backoff = 0;  // read as 1
+  EXPECT_EQ(forced_flush_due_ms(kDefault, s), 10'900u);
+}
+
 }  // namespace
 }  // namespace holdup::inject

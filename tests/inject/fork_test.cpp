@@ -39,8 +39,10 @@ int wait_with_timeout(pid_t pid, int seconds) {
 }
 
 void complete_one_buffer(Recorder& recorder) {
-  uint8_t* buffer = recorder.acquire_buffer();
+  size_t size = 0;
+  uint8_t* buffer = recorder.acquire_buffer(&size);
   ASSERT_NE(buffer, nullptr);
+  ASSERT_GT(size, 0u);
   SyntheticBuffer records;
   add_sample_records(records);
   std::memcpy(buffer, records.data(), records.size());

@@ -5,10 +5,13 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include "checksum/crc32c.h"
+
 namespace holdup {
 namespace {
 
 constexpr uint8_t kChunkTag = 0x0a;  // TraceFile.chunk: field 1, length-delimited
+constexpr uint8_t kChecksumTag = 0x15;  // TraceFile.chunk_crc32c: field 2, fixed32
 constexpr size_t kFileBufferBytes = size_t{1} << 20;
 
 // Tag and length varint of a chunk of `size` bytes; returns the bytes used.
@@ -16,6 +19,14 @@ size_t write_prefix(uint8_t* out, size_t size) {
   out[0] = kChunkTag;
   uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, out + 1);
   return static_cast<size_t>(end - out);
+}
+
+// The checksum field after a chunk of `size` bytes at `body`.
+std::string checksum_field(const void* body, size_t size) {
+  const uint32_t crc = checksum::crc32c(body, size);
+  std::string field(1, static_cast<char>(kChecksumTag));
+  for (int i = 0; i < 4; ++i) field.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return field;
 }
 
 }  // namespace
@@ -53,7 +64,10 @@ bool TraceBuilder::append(const proto::Chunk& chunk) {
   chunk.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(serialized_.data()));
   uint8_t prefix[1 + 10];
   const size_t prefix_bytes = write_prefix(prefix, size);
-  return write(prefix, prefix_bytes) && write(serialized_.data(), size);
+  if (!write(prefix, prefix_bytes) || !write(serialized_.data(), size)) return false;
+  if (!checksums_) return true;
+  const std::string crc = checksum_field(serialized_.data(), size);
+  return write(crc.data(), crc.size());
 }
 
 bool TraceBuilder::append_raw(std::string_view bytes) { return write(bytes.data(), bytes.size()); }
@@ -69,6 +83,12 @@ bool TraceBuilder::close() {
 }
 
 std::string frame_chunk(const proto::Chunk& chunk) {
+  std::string framed = frame_chunk_without_checksum(chunk);
+  const size_t size = chunk.ByteSizeLong();
+  return framed + checksum_field(framed.data() + framed.size() - size, size);
+}
+
+std::string frame_chunk_without_checksum(const proto::Chunk& chunk) {
   const size_t size = chunk.ByteSizeLong();
   uint8_t prefix[1 + 10];
   const size_t prefix_bytes = write_prefix(prefix, size);

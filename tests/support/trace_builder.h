@@ -39,6 +39,9 @@ class TraceBuilder {
   // Appends bytes as they are, unframed: for tests that need torn or corrupt
   // files.
   bool append_raw(std::string_view bytes);
+  // Chunks appended from here on carry no checksum (an older recorder's
+  // trace); on by default.
+  void set_checksums(bool on) { checksums_ = on; }
   // Flushes and closes. False if anything failed since create().
   bool close();
 
@@ -55,10 +58,14 @@ class TraceBuilder {
   std::string error_;
   uint64_t bytes_written_ = 0;
   std::string serialized_;  // reused between chunks
+  bool checksums_ = true;
 };
 
-// The framing of one chunk: tag, varint length, then the serialized chunk.
+// The framing of one chunk as the recorder writes it: tag, varint length,
+// the serialized chunk, then its checksum (TraceFile.chunk_crc32c).
 std::string frame_chunk(const proto::Chunk& chunk);
+// The same without the checksum, as recorders before 2026-12-07 wrote it.
+std::string frame_chunk_without_checksum(const proto::Chunk& chunk);
 
 // Writes `chunks` to `path` in one go. False with *error set on failure.
 bool write_trace_file(const std::string& path, const std::vector<proto::Chunk>& chunks,

@@ -158,7 +158,8 @@ TEST_F(MalformedTraceTest, LengthPrefixPastTheEndIsATornTailNotAnAllocation) {
 }
 
 TEST_F(MalformedTraceTest, TruncatedChunkIsATornTailWithEverythingBeforeIt) {
-  // Cut inside every chunk after the first: the chunks before the cut are read.
+  // Cut inside every chunk after the first: the chunks before the cut are
+  // read. Cut inside the first, the header: not a trace.
   size_t offset = 0;
   size_t complete = 0;
   while (offset < trace_.size()) {
@@ -166,6 +167,12 @@ TEST_F(MalformedTraceTest, TruncatedChunkIsATornTailWithEverythingBeforeIt) {
     for (size_t cut : {size_t{1}, size_t{2}, framed.size() / 2, framed.size() - 1}) {
       SCOPED_TRACE("cut " + std::to_string(cut) + " bytes into chunk " + std::to_string(complete));
       const auto read = read_both("torn.trace", trace_.substr(0, offset + cut));
+      if (complete == 0) {
+        // Cut inside the header: nothing to call a trace (issue 21).
+        EXPECT_NE(read.status.error.find("not a complete trace"), std::string::npos) << read.status.error;
+        EXPECT_EQ(read.chunks, 0u);
+        continue;
+      }
       EXPECT_TRUE(read.status.error.empty()) << read.status.error;
       EXPECT_TRUE(read.status.torn_tail);
       EXPECT_EQ(read.chunks, complete);
