@@ -385,6 +385,9 @@ class ModelBuilder {
   void begin_trace(std::string path);
   void add_chunk(const proto::Chunk& chunk);
   void end_trace(const TraceInputStatus& status);
+  // Drops the trace begun last when none of its chunks was read (a file
+  // that is not a trace, or unreadable from its first byte): no process.
+  void discard_trace();
   // Joins, sorts and indexes; the builder is empty afterwards.
   Model finish();
 

@@ -45,7 +45,7 @@ std::vector<std::string> expand_trace_paths(const std::vector<std::string>& path
 }
 
 bool load_traces(const std::vector<std::string>& paths, Model* model, std::vector<std::string>* errors,
-                 const LoadOptions& options) {
+                 const LoadOptions& options, LoadResult* result) {
   const size_t errors_before = errors->size();
   const auto files = expand_trace_paths(paths, errors);
   ModelBuilder builder;
@@ -59,6 +59,7 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
     }
   }
   uint64_t bytes_before = 0;  // of the files already read
+  size_t traces_read = 0;
   for (const auto& file : files) {
     std::string error;
     auto reader = TraceReader::open(file, &error);
@@ -77,8 +78,18 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
     }
     const auto& status = reader->status();
     bytes_before += status.bytes + status.torn_bytes;
+    if (status.chunks == 0) {
+      // Nothing of it could be read: no process, only the error.
+      builder.discard_trace();
+      errors->push_back(status.error.empty() ? file + ": no chunk could be read" : status.error);
+      continue;
+    }
     builder.end_trace(status);
-    if (!status.error.empty()) errors->push_back(status.error);
+    ++traces_read;
+    // The chunks before the damage are used; the error is also among the
+    // process's problems.
+    if (!status.error.empty()) errors->push_back(status.error + " (the " + std::to_string(status.chunks) +
+                                                 " chunks before it are used)");
   }
   if (options.on_progress) {
     progress.indexing = true;
@@ -87,6 +98,11 @@ bool load_traces(const std::vector<std::string>& paths, Model* model, std::vecto
   *model = builder.finish();
   if (options.strip_command_line) {
     for (auto& process : model->processes) process.command_line.clear();
+  }
+  if (result != nullptr) {
+    result->files = files.size();
+    result->traces_read = traces_read;
+    result->problems = errors->size() - errors_before;
   }
   return errors->size() == errors_before && !files.empty();
 }

@@ -364,6 +364,12 @@ void ModelBuilder::end_trace(const TraceInputStatus& status) {
   trace_.reset();
 }
 
+void ModelBuilder::discard_trace() {
+  if (!trace_) return;
+  if (trace_->process + 1 == model_.processes.size()) model_.processes.pop_back();
+  trace_.reset();
+}
+
 namespace {
 
 // A kernel whose context's local memory reservation (CUPTI's

@@ -55,13 +55,7 @@ bool load(const report::CommonOptions& options, report::ProgressLine* progress, 
       }
     };
   }
-  std::vector<std::string> errors;
-  const bool ok = analysis::load_traces(options.traces, &out->model, &errors, load);
-  for (const auto& e : errors) err << "holdup: " << e << "\n";
-  if (!ok) {
-    if (errors.empty()) err << "holdup: no trace could be read\n";
-    return false;
-  }
+  if (!report::load_readable(options, false, &out->model, load, err)) return false;
   if (extras) out->extras = match_extras(out->model, second_pass.get());
   return true;
 }

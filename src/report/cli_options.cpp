@@ -2,6 +2,8 @@
 
 #include "report/report_cli.h"
 
+#include "report/number_checks.h"
+
 #include <fmt/format.h>
 
 namespace holdup::report {
@@ -13,16 +15,21 @@ void add_common_options(CLI::App* verb, CommonOptions* o) {
                                "control runs: p99 {:.1f} us + margin)",
                                analysis::AnalysisOptions::kDefaultThresholdNs / 1e3,
                                analysis::AnalysisOptions::kControlHeldP99Ns / 1e3))
-      ->check(CLI::NonNegativeNumber);
+      ->check(real_number(0, kMaxTimeUs));
   auto& f = o->filters;
-  verb->add_option("--pid", f.pids, "Only copies of these processes")->delimiter(',');
+  verb->add_option("--pid", f.pids, "Only copies of these processes")->delimiter(',')->check(whole_number(0, UINT32_MAX));
   verb->add_option("--device", f.devices, "Only copies on this GPU: CUDA ordinal or uuid prefix")->delimiter(',');
-  verb->add_option("--stream", f.streams, "Only copies on these stream ids")->delimiter(',');
+  verb->add_option("--stream", f.streams, "Only copies on these stream ids")
+      ->delimiter(',')
+      ->check(whole_number(0, UINT32_MAX));
   verb->add_option("--nvtx", f.nvtx, "Only copies issued inside an NVTX range of this name");
-  verb->add_option("--from-us", f.from_us, "Only copies issued at or after this time (us after the first record)");
-  verb->add_option("--to-us", f.to_us, "Only copies issued at or before this time (us after the first record)");
+  verb->add_option("--from-us", f.from_us, "Only copies issued at or after this time (us after the first record)")
+      ->check(real_number(0, kMaxTimeUs));
+  verb->add_option("--to-us", f.to_us, "Only copies issued at or before this time (us after the first record)")
+      ->check(real_number(0, kMaxTimeUs));
   verb->add_option("--kind", f.kinds, "Only these copy kinds: htod,dtoh,dtod,ptop,htoh,memset,...")->delimiter(',');
-  verb->add_option("--skip-iterations", f.skip_iterations, "Skip the first N copies of each stream (warm-up)");
+  verb->add_option("--skip-iterations", f.skip_iterations, "Skip the first N copies of each stream (warm-up)")
+      ->check(whole_number(0, UINT32_MAX));
 }
 
 analysis::AnalysisOptions analysis_options(const CommonOptions& o) {

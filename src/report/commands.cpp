@@ -15,14 +15,14 @@ namespace holdup::report {
 
 namespace {
 
-// Loads and analyses; false (with errors printed) when an input is unreadable.
-// Findings are not kept per flagged copy: a report builds those of the few
-// copies it shows (analysis::detail_of), so memory stays with the model.
+// Loads and analyses; false (with errors printed) when no input is readable
+// (`check`: when any is not). Findings are not kept per flagged copy: a
+// report builds those of the few copies it shows (analysis::detail_of), so
+// memory stays with the model.
 bool load_and_select(const CommonOptions& options, std::string_view verb, analysis::Model* model,
                      analysis::Analysis* analysis, std::vector<uint32_t>* selection, std::ostream& err) {
   std::unique_ptr<ProgressLine> progress;
   if (options.progress) progress = std::make_unique<ProgressLine>(err, verb, options.progress_terminal);
-  std::vector<std::string> errors;
   analysis::LoadOptions load;
   if (progress) {
     load.on_progress = [&](const analysis::LoadOptions::Progress& p) {
@@ -33,12 +33,8 @@ bool load_and_select(const CommonOptions& options, std::string_view verb, analys
       }
     };
   }
-  const bool ok = analysis::load_traces(options.traces, model, &errors, load);
-  for (const auto& e : errors) err << "holdup: " << e << "\n";
-  if (!ok) {
-    if (errors.empty()) err << "holdup: no trace could be read\n";
-    return false;
-  }
+  const bool check = verb == "holdup check";
+  if (!load_readable(options, check, model, load, err)) return false;
   auto judging = analysis_options(options);
   judging.keep_details = false;
   if (progress) judging.on_progress = [&](uint64_t done, uint64_t total) { progress->analysing(done, total); };
@@ -49,10 +45,42 @@ bool load_and_select(const CommonOptions& options, std::string_view verb, analys
     err << "holdup: " << error << "\n";
     return false;
   }
+  progress.reset();
+  if (!check) {
+    for (const auto& m : unmatched_filters(*analysis, options.filters)) err << "holdup: warning: " << m << "\n";
+  }
   return true;
 }
 
 }  // namespace
+
+// Reads the traces: every readable one is used and each unreadable one is
+// named with a warning (one bad rank must not sink a job); false when none
+// could be read, or, with `all_or_nothing` (`check`: a gate must not pass
+// on what it did not see), when any could not be read whole.
+bool load_readable(const CommonOptions& options, bool all_or_nothing, analysis::Model* model,
+                   const analysis::LoadOptions& load, std::ostream& err) {
+  std::vector<std::string> errors;
+  analysis::LoadResult result;
+  analysis::load_traces(options.traces, model, &errors, load, &result);
+  const bool fatal = all_or_nothing || result.traces_read == 0;
+  for (const auto& e : errors) err << "holdup: " << (fatal ? "" : "warning: ") << e << "\n";
+  if (result.traces_read == 0) {
+    err << "holdup: no trace could be read\n";
+    return false;
+  }
+  if (!errors.empty()) {
+    if (all_or_nothing) {
+      err << fmt::format("holdup check: FAIL: {} of the inputs could not be read whole (above); a check judges "
+                         "every trace or fails\n",
+                         errors.size());
+      return false;
+    }
+    err << fmt::format("holdup: warning: went on with the {} of {} traces that could be read\n", result.traces_read,
+                       result.files);
+  }
+  return true;
+}
 
 int run_report(const CommonOptions& options, size_t top, bool json, bool histograms, std::ostream& out,
                std::ostream& err) {
@@ -77,6 +105,17 @@ int run_check(const CommonOptions& options, const CheckLimits& limits, std::ostr
   analysis::Analysis analysis;
   std::vector<uint32_t> selection;
   if (!load_and_select(options, "holdup check", &model, &analysis, &selection, err)) return kExitUnreadable;
+  // Nothing selected is no evidence of anything: fail unless told it is fine.
+  if (!limits.allow_empty) {
+    auto unmatched = unmatched_filters(analysis, options.filters);
+    if (selection.empty() && unmatched.empty()) unmatched.push_back("no copy in the traces passed the filters");
+    if (analysis.copies.empty()) unmatched = {"the traces hold no copy at all"};
+    if (!unmatched.empty()) {
+      for (const auto& m : unmatched) out << "FAIL: " << m << "\n";
+      out << "FAIL: nothing to judge; pass --allow-empty if no copies is fine\n";
+      return kExitLimitBroken;
+    }
+  }
   const auto result = check_limits(analysis, selection, limits);
   for (const auto& m : result.messages) out << m << "\n";
   return result.exit_code;

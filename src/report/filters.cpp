@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "report/report.h"
 
@@ -97,6 +101,53 @@ std::vector<uint32_t> select_copies(const analysis::Analysis& a, const Filters& 
     }
     out.push_back(i);
   }
+  return out;
+}
+
+// Each filter that alone selects no copy, named with its value and what the
+// traces hold instead: a mistyped --pid or --nvtx must not pass for a clean
+// run (issue 21).
+std::vector<std::string> unmatched_filters(const analysis::Analysis& a, const Filters& f) {
+  const analysis::Model& model = *a.model;
+  std::vector<std::string> out;
+  auto alone = [&](auto set) {
+    Filters one;
+    set(one);
+    std::string error;
+    return !select_copies(a, one, &error).empty() || !error.empty();
+  };
+  if (!f.pids.empty() && !alone([&](Filters& o) { o.pids = f.pids; })) {
+    std::string pids;
+    for (const auto& p : model.processes) pids += fmt::format("{}{}", pids.empty() ? "" : ", ", p.pid);
+    out.push_back(fmt::format("--pid {} matches no copy (processes in the traces: {})", fmt::join(f.pids, ","),
+                              pids.empty() ? "none" : pids));
+  }
+  if (!f.devices.empty() && !alone([&](Filters& o) { o.devices = f.devices; }))
+    out.push_back(fmt::format("--device {} matches no copy", fmt::join(f.devices, ",")));
+  if (!f.streams.empty() && !alone([&](Filters& o) { o.streams = f.streams; }))
+    out.push_back(fmt::format("--stream {} matches no copy", fmt::join(f.streams, ",")));
+  if (!f.kinds.empty() && !alone([&](Filters& o) { o.kinds = f.kinds; }))
+    out.push_back(fmt::format("--kind {} matches no copy", fmt::join(f.kinds, ",")));
+  if (!f.nvtx.empty() && !alone([&](Filters& o) { o.nvtx = f.nvtx; })) {
+    std::set<std::string> names;
+    for (const auto& r : model.nvtx_ranges) names.insert(std::string(model.name(r.name)));
+    std::string listed;
+    size_t n = 0;
+    for (const auto& name : names) {
+      if (++n > 10) {
+        listed += ", ...";
+        break;
+      }
+      listed += fmt::format("{}\"{}\"", listed.empty() ? "" : ", ", name);
+    }
+    out.push_back(fmt::format("--nvtx \"{}\" matches no copy (NVTX ranges in the traces: {})", f.nvtx,
+                              listed.empty() ? "none" : listed));
+  }
+  if ((f.from_us || f.to_us) && !alone([&](Filters& o) {
+        o.from_us = f.from_us;
+        o.to_us = f.to_us;
+      }))
+    out.push_back("--from-us/--to-us select no copy (times are us after the first record)");
   return out;
 }
 

@@ -38,6 +38,10 @@ struct Filters {
 // the result empty) for a filter that cannot be understood.
 std::vector<uint32_t> select_copies(const analysis::Analysis& analysis, const Filters& filters, std::string* error);
 
+// The filters that alone select no copy, one message each ("--pid 999
+// matches no copy (processes in the traces: ...)").
+std::vector<std::string> unmatched_filters(const analysis::Analysis& analysis, const Filters& filters);
+
 // Log-scale histogram of delays: bucket 0 is < 1 us, bucket i >= 1 covers
 // [2^(i-1), 2^i) us; the last bucket is open-ended.
 inline constexpr int kBuckets = 26;
@@ -103,6 +107,8 @@ struct CheckLimits {
   std::optional<double> max_held_us;
   std::optional<uint64_t> max_flagged;
   std::optional<uint64_t> max_dropped;
+  // --allow-empty: no copy selected, or a filter matching none, passes.
+  bool allow_empty = false;
 };
 struct CheckResult {
   int exit_code = 0;                  // 0 within limits, 1 a limit broken

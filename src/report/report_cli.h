@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "holdup/analysis.h"
+#include "holdup/analysis_load.h"
 #include "report/report.h"
 
 namespace holdup::report {
@@ -28,6 +29,13 @@ struct CommonOptions {
 void add_common_options(CLI::App* verb, CommonOptions* options);
 
 analysis::AnalysisOptions analysis_options(const CommonOptions& options);
+
+// Reads the traces for a command: every readable one goes into *model and
+// each unreadable one is named on `err` (a warning); false when none could
+// be read or, with `all_or_nothing` (`check`), when any could not be read
+// whole.
+bool load_readable(const CommonOptions& options, bool all_or_nothing, analysis::Model* model,
+                   const analysis::LoadOptions& load, std::ostream& err);
 
 // Exit codes of the commands.
 inline constexpr int kExitOk = 0;

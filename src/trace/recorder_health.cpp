@@ -34,6 +34,13 @@ std::vector<RecorderProblem> recorder_problem_list(const HealthFacts& facts) {
                                     "everything before byte " +
                                     std::to_string(read.bytes) + " was read"});
   }
+  if (read.damaged_chunks > 0) {
+    out.push_back({"damaged chunks " + std::to_string(read.damaged_chunks),
+                   plural(read.damaged_chunks, "chunk", "chunks") + " (" + plural(read.damaged_bytes, "byte", "bytes") +
+                       ") did not match " + (read.damaged_chunks == 1 ? "its" : "their") +
+                       " checksum (a flipped byte on disk or in a copy?): skipped, their records are missing "
+                       "from every verdict; copy the file again from where it was recorded"});
+  }
   if (read.sequence_gaps > 0 || h.chunks_failed() > 0) {
     out.push_back({"missing chunks " + std::to_string(std::max(read.sequence_gaps, h.chunks_failed())),
                    plural(std::max(read.sequence_gaps, h.chunks_failed()), "chunk", "chunks") +

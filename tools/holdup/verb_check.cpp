@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "report/number_checks.h"
 #include "report/report_cli.h"
 #include "verb.h"
 
@@ -22,9 +23,15 @@ void setup_check(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   report::add_common_options(verb, &args->common);
   verb->add_option("--max-held-us", args->limits.max_held_us, "Largest held time allowed for any copy (us)")
-      ->required();
-  verb->add_option("--max-flagged", args->limits.max_flagged, "Most flagged copies allowed");
-  verb->add_option("--max-dropped", args->limits.max_dropped, "Most records dropped by CUPTI allowed");
+      ->required()
+      ->check(report::real_number(0, report::kMaxTimeUs));
+  verb->add_option("--max-flagged", args->limits.max_flagged, "Most flagged copies allowed")
+      ->check(report::whole_number(0, UINT32_MAX));
+  verb->add_option("--max-dropped", args->limits.max_dropped, "Most records dropped by CUPTI allowed")
+      ->check(report::whole_number(0, UINT32_MAX));
+  verb->add_flag("--allow-empty", args->limits.allow_empty,
+                 "Pass when no copy is selected or a filter matches none (by default that fails: a gate must not "
+                 "pass on nothing)");
   verb->callback([args, &exit_code] {
     // Progress on stderr: redrawn on a terminal, else a line every 2 s of
     // a long run; the report itself (stdout, --json) never carries it.
