@@ -9,6 +9,8 @@
 // nlohmann-json's escaping (each interned name once); the few structured
 // values (header, holdup's args) are nlohmann-json objects.
 
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -158,7 +160,8 @@ class ChromeTrace final : public detail::ProcessWriter {
   bool close(std::string* error) override {
     out_.flush();
     if (!out_) {
-      *error = process_.trace_path + ": the export could not be written";
+      *error = std::string("write failed (") + std::strerror(errno != 0 ? errno : EIO) + ") exporting " +
+               process_.trace_path;
       return false;
     }
     return true;

@@ -147,6 +147,15 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
     err << "holdup: " << error << "\n";
     return report::kExitUnreadable;
   }
+  std::vector<std::string> ignored;  // reported by the load
+  const auto inputs = analysis::expand_trace_paths(options.common.traces, &ignored);
+  std::vector<OutputTarget> targets(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!resolve_output(paths[i], inputs, options.force, &targets[i], &error)) {
+      err << "holdup: " << error << "\n";
+      return report::kExitUnreadable;
+    }
+  }
   Input input;
   input.analysis = &loaded->analysis;
   input.filters = options.common.filters;
@@ -171,14 +180,14 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
   for (size_t i = 0; i < processes.size(); ++i) {
     const auto w = window ? detail::window_of(input, processes[i]) : detail::Window{};
     if (json) {
-      files[i] = std::make_unique<detail::AtomicFile>(paths[i]);
+      files[i] = std::make_unique<detail::AtomicFile>(targets[i]);
       if (!files[i]->open(&error)) {
         err << "holdup: " << error << "\n";
         return report::kExitUnreadable;
       }
       writers[i] = detail::chrome_writer(input, processes[i], ranks[i], w, files[i]->stream());
     } else {
-      temporaries[i] = detail::temporary_path(paths[i]);
+      temporaries[i] = detail::temporary_path(targets[i]);
       std::remove(temporaries[i].c_str());
       writers[i] = detail::sqlite_writer(input, processes[i], w, temporaries[i]);
     }
@@ -226,9 +235,9 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
   for (size_t i = 0; i < processes.size(); ++i) {
     const uint32_t p = processes[i];
     bool ok = closed[i] != 0;
-    error = close_errors[i];
+    error = json && !ok ? paths[i] + ": " + close_errors[i] : close_errors[i];
     writers[i].reset();
-    if (ok) ok = json ? files[i]->commit(&error) : detail::commit_file(temporaries[i], paths[i], &error);
+    if (ok) ok = json ? files[i]->commit(&error) : detail::commit_file(temporaries[i], targets[i], &error);
     if (!ok) {
       if (!json) std::remove(temporaries[i].c_str());
       err << "holdup: " << error << "\n";
@@ -248,12 +257,19 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
 }
 
 int run_html_report(const report::CommonOptions& options, const report::ReportOptions& report_options,
-                    const std::string& path, std::ostream& out, std::ostream& err) {
+                    const std::string& path, bool force, std::ostream& out, std::ostream& err) {
+  // Before the long part: an output that may not be written fails at once.
+  std::vector<std::string> ignored;  // reported by the load
+  OutputTarget target;
+  std::string error;
+  if (!resolve_output(path, analysis::expand_trace_paths(options.traces, &ignored), force, &target, &error)) {
+    err << "holdup: --html " << error << "\n";
+    return report::kExitUnreadable;
+  }
   std::unique_ptr<report::ProgressLine> progress;
   if (options.progress) progress = std::make_unique<report::ProgressLine>(err, "holdup report", options.progress_terminal);
   auto loaded = std::make_unique<Loaded>();
   if (!load(options, progress.get(), false, loaded.get(), err)) return report::kExitUnreadable;
-  std::string error;
   // Findings are built for the copies shown only.
   if (!analyse(options, progress.get(), false, loaded.get(), &error)) {
     err << "holdup: " << error << "\n";
@@ -265,7 +281,7 @@ int run_html_report(const report::CommonOptions& options, const report::ReportOp
   input.selection = loaded->selection;
   input.filters = options.filters;
   const std::string html = render_html(input, report_options);
-  if (!write_file_atomically(path, [&](std::ostream& os) { os << html; }, &error)) {
+  if (!write_output(target, [&](std::ostream& os) { os << html; }, &error)) {
     err << "holdup: " << error << "\n";
     return report::kExitUnreadable;
   }

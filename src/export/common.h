@@ -117,21 +117,24 @@ std::unique_ptr<ProcessWriter> chrome_writer(const Input& input, uint32_t proces
 std::unique_ptr<ProcessWriter> sqlite_writer(const Input& input, uint32_t process, const Window& window,
                                              const std::string& path);
 
-// A file written aside and renamed over its path on commit(); removed
-// unless committed.
+// An output file (OutputTarget): a regular one written aside and renamed
+// over its path on commit(), the temporary removed unless committed; one
+// written in place (a device, a FIFO, /dev/stdout) opened and written
+// directly. commit() checks the writes, the flush and the close.
 class AtomicFile {
  public:
-  explicit AtomicFile(std::string path);
+  explicit AtomicFile(OutputTarget target);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
-  // False with *error set when the temporary cannot be created.
+  // False with *error set when the file (or its temporary) cannot be opened.
   bool open(std::string* error);
   std::ostream& stream() { return out_; }
   bool commit(std::string* error);
 
  private:
-  std::string path_, temporary_;
+  OutputTarget target_;
+  std::string temporary_;
   std::ofstream out_;
   bool committed_ = false;
 };
@@ -168,10 +171,11 @@ struct HeldCopy {
 };
 void held_copy(const analysis::Analysis& a, uint32_t copy, HeldCopy* out);
 
-// A temporary name beside `path` (same folder, so a rename replaces it
-// atomically), and the rename; false with *error set if it fails (the
-// temporary is then removed).
-std::string temporary_path(const std::string& path);
-bool commit_file(const std::string& temporary, const std::string& path, std::string* error);
+// Where a file for `target` is made first: beside a regular file (same
+// folder, so a rename replaces it atomically), in $TMPDIR for one written
+// in place. commit_file() then renames it over the target or copies it
+// into it, and removes it; false with *error set if that fails.
+std::string temporary_path(const OutputTarget& target);
+bool commit_file(const std::string& temporary, const OutputTarget& target, std::string* error);
 
 }  // namespace holdup::exporting::detail

@@ -126,13 +126,30 @@ bool write_sqlite(const Input& input, uint32_t process, const std::string& path,
 std::string render_html(const Input& input, const report::ReportOptions& options);
 
 // ---------------------------------------------------------------------------
-// Files: written aside, then renamed over the target.
+// Files. An output never destroys an input (issue 21): a path that is one of
+// the inputs or holds a holdup trace is refused, an existing file is
+// replaced only with --force, and only a regular file is written aside and
+// renamed; a device, a FIFO or /dev/stdout is written in place. Every
+// write, flush and close is checked.
 
-// Writes the file at `path` by calling `write` on a stream to a temporary
-// file beside it, then renames it over `path`. False with *error set when
-// the file could not be written (the temporary is removed).
-bool write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write,
-                           std::string* error);
+struct OutputTarget {
+  std::string path;        // as the user named it (messages)
+  std::string write_path;  // a regular file: the link's target when `path` is a link; in place: `path`
+  bool in_place = false;   // a character device, FIFO or socket, or a /dev/ or /proc/ path
+};
+
+// Decides where and how `path` is written. False with *error naming the
+// path, why, and what to do: it is one of `inputs` (trace files, as read),
+// it holds a holdup trace, it exists and `force` is off, it is a block
+// device or a directory, or its folder does not exist.
+bool resolve_output(const std::string& path, const std::vector<std::string>& inputs, bool force,
+                    OutputTarget* target, std::string* error);
+
+// Writes the target by calling `write` on a stream (a regular file: to a
+// temporary beside it, then renamed over it). False with *error set (the
+// user's path and the system's reason) when anything failed; a temporary
+// is removed.
+bool write_output(const OutputTarget& target, const std::function<void(std::ostream&)>& write, std::string* error);
 
 // Where each exported process goes: `output` itself when one process is
 // exported and `output` is not a directory; otherwise one file per process
@@ -151,6 +168,8 @@ struct ExportOptions {
   report::CommonOptions common;
   Format format = Format::chrome_json;
   std::string output;
+  // --force: replace existing output files (never an input or a trace).
+  bool force = false;
 };
 
 // `holdup export`: the files, one line each on `out`; errors on `err`.
@@ -158,6 +177,6 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
 
 // `holdup report --html FILE`: the HTML report to `path`; one line on `out`.
 int run_html_report(const report::CommonOptions& options, const report::ReportOptions& report_options,
-                    const std::string& path, std::ostream& out, std::ostream& err);
+                    const std::string& path, bool force, std::ostream& out, std::ostream& err);
 
 }  // namespace holdup::exporting

@@ -559,7 +559,7 @@ TEST(Html, OneSelfContainedPage) {
   o.traces = {kSeedLazy};
   report::ReportOptions r;
   std::ostringstream out, err;
-  ASSERT_EQ(exporting::run_html_report(o, r, (dir / "r.html").string(), out, err), report::kExitOk) << err.str();
+  ASSERT_EQ(exporting::run_html_report(o, r, (dir / "r.html").string(), false, out, err), report::kExitOk) << err.str();
   const std::string html = read_file(dir / "r.html");
   fs::remove_all(dir);
   EXPECT_TRUE(html.starts_with("<!doctype html>"));

@@ -26,6 +26,8 @@ void setup_export(CLI::App& app, int& exit_code) {
   verb->add_option("-o,--output", args->output,
                    "Output file for one trace; a directory (one file per process) for several")
       ->required();
+  verb->add_flag("--force", args->force,
+                 "Replace output files that exist (never an input trace, never any holdup trace)");
   verb->callback([args, format, &exit_code] {
     args->format = *format == "sqlite" ? exporting::Format::sqlite : exporting::Format::chrome_json;
     args->common.progress = true;

@@ -19,6 +19,7 @@ struct ReportArgs {
   bool json = false;
   bool no_histograms = false;
   std::string html;
+  bool force = false;
 };
 
 void setup_report(CLI::App& app, int& exit_code) {
@@ -32,6 +33,8 @@ void setup_report(CLI::App& app, int& exit_code) {
   verb->add_option("--html", args->html,
                    "Write the report as one self-contained HTML page (timelines and histograms drawn) to this file")
       ->excludes(json);
+  verb->add_flag("--force", args->force,
+                 "Replace the --html file if it exists (never an input trace, never any holdup trace)");
   verb->callback([args, &exit_code] {
     // Progress on stderr: redrawn on a terminal, else a line every 2 s of
     // a long run; the report itself (stdout, --json) never carries it.
@@ -42,7 +45,7 @@ void setup_report(CLI::App& app, int& exit_code) {
       options.filters = args->common.filters;
       options.top = args->top;
       options.histograms = !args->no_histograms;
-      exit_code = exporting::run_html_report(args->common, options, args->html, std::cout, std::cerr);
+      exit_code = exporting::run_html_report(args->common, options, args->html, args->force, std::cout, std::cerr);
       return;
     }
     exit_code = report::run_report(args->common, args->top, args->json, !args->no_histograms, std::cout, std::cerr);
