@@ -51,8 +51,9 @@ std::string read_file(const fs::path& path) {
 
 // Runs `holdup export` on `traces` into `output`; its stdout.
 std::string run(const std::vector<std::string>& traces, const fs::path& output, exporting::Format format,
-                const report::Filters& filters = {}) {
+                const report::Filters& filters = {}, bool force = false) {
   exporting::ExportOptions o;
+  o.force = force;
   o.common.traces = traces;
   o.common.filters = filters;
   o.format = format;
@@ -371,16 +372,16 @@ TEST(ChromeTrace, FiltersChooseProcessesCopiesAndWindow) {
   fs::remove_all(dir);
 }
 
-TEST(Export, ReplacesAnExistingFileWhole) {
+TEST(Export, ReplacesAnExistingFileWholeWithForce) {
   const auto dir = temp_dir("replace");
   {
     std::ofstream old(dir / "x.json");
     old << "old";
   }
-  run({kSeedLazy}, dir / "x.json", exporting::Format::chrome_json);
+  run({kSeedLazy}, dir / "x.json", exporting::Format::chrome_json, {}, true);
   EXPECT_NO_THROW(json::parse(read_file(dir / "x.json")));
   run({kSeedLazy}, dir / "x.sqlite", exporting::Format::sqlite);
-  run({kSeedLazy}, dir / "x.sqlite", exporting::Format::sqlite);  // over the first
+  run({kSeedLazy}, dir / "x.sqlite", exporting::Format::sqlite, {}, true);  // over the first
   size_t entries = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     ++entries;

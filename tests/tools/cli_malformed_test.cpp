@@ -53,9 +53,9 @@ class MalformedCliTest : public ::testing::Test {
         {"info", path},
         {"info", "--json", path},
         {"dump", path},
-        {"export", "--format", "json", "-o", dir_ + "/out.json", path},
-        {"export", "--format", "sqlite", "-o", dir_ + "/out.sqlite", path},
-        {"report", "--html", dir_ + "/out.html", path},
+        {"export", "--force", "--format", "json", "-o", dir_ + "/out.json", path},
+        {"export", "--force", "--format", "sqlite", "-o", dir_ + "/out.sqlite", path},
+        {"report", "--force", "--html", dir_ + "/out.html", path},
     };
     for (const auto& args : verbs) {
       SCOPED_TRACE("holdup " + args[0] + " " + args[1]);
