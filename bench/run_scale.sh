@@ -91,7 +91,7 @@ for size in "${sizes[@]}"; do
       rm -rf "$dir.$format"
       if [ "$format" = json ]; then json_wall=$wall json_rss=$rss; else sqlite_wall=$wall sqlite_rss=$rss; fi
     done
-    read -r html_wall _ < <(best "$out/report-html-$size" "$holdup" report --html "$dir.html" "$dir")
+    read -r html_wall _ < <(best "$out/report-html-$size" "$holdup" report --force --html "$dir.html" "$dir")
     rm -f "$dir.html"
   fi
   # A progress indication: anything on stderr while report ran.
