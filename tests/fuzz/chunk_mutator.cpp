@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "checksum/crc32c.h"
 #include "holdup/trace.pb.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
@@ -31,10 +32,13 @@ struct Framed {
   size_t size = 0;
 };
 
-// The chunks of a well-framed trace; empty when the framing is broken.
-std::vector<Framed> split(const uint8_t* data, size_t size) {
+// The chunks of a well-framed trace, each optionally followed by its
+// checksum (0x15, 4 bytes); empty when the framing is broken. *checksummed:
+// the first chunk had one.
+std::vector<Framed> split(const uint8_t* data, size_t size, bool* checksummed) {
   std::vector<Framed> chunks;
   size_t at = 0;
+  *checksummed = false;
   while (at < size) {
     if (data[at] != 0x0a) return {};
     uint64_t length = 0;
@@ -46,17 +50,28 @@ std::vector<Framed> split(const uint8_t* data, size_t size) {
     if (length > size - i) return {};
     chunks.push_back({i, static_cast<size_t>(length)});
     at = i + length;
+    if (at + 5 <= size && data[at] == 0x15) {
+      if (chunks.size() == 1) *checksummed = true;
+      at += 5;
+    }
   }
   return chunks;
 }
 
-void append_framed(const std::string& payload, std::string* out) {
+// A chunk framed again; with `checksummed`, followed by its CRC32C (as the
+// recorder writes it), so that the mutation reaches the decoder rather than
+// stopping at the checksum.
+void append_framed(const std::string& payload, bool checksummed, std::string* out) {
   out->push_back('\x0a');
   for (uint64_t v = payload.size(); ; v >>= 7) {
     out->push_back(static_cast<char>(v >= 0x80 ? (v & 0x7f) | 0x80 : v));
     if (v < 0x80) break;
   }
   *out += payload;
+  if (!checksummed) return;
+  const uint32_t crc = holdup::checksum::crc32c(payload.data(), payload.size());
+  out->push_back('\x15');
+  for (int k = 0; k < 4; ++k) out->push_back(static_cast<char>((crc >> (8 * k)) & 0xff));
 }
 
 // a + b, wrapping around for integers (as the recorder's counters would).
@@ -162,7 +177,8 @@ void mutate_message(Message* m, Random& rng, int depth) {
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   Random rng(seed);
-  const auto chunks = split(data, size);
+  bool checksummed = false;
+  const auto chunks = split(data, size, &checksummed);
   if (chunks.empty() || rng() % 2) return LLVMFuzzerMutate(data, size, max_size);
   const size_t which = rng() % chunks.size();
   holdup::proto::Chunk chunk;
@@ -173,9 +189,10 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   std::string out;
   for (size_t c = 0; c < chunks.size(); ++c) {
     if (c == which) {
-      append_framed(chunk.SerializeAsString(), &out);
+      append_framed(chunk.SerializeAsString(), checksummed, &out);
     } else {
-      append_framed(std::string(reinterpret_cast<const char*>(data) + chunks[c].begin, chunks[c].size), &out);
+      append_framed(std::string(reinterpret_cast<const char*>(data) + chunks[c].begin, chunks[c].size), checksummed,
+                    &out);
     }
   }
   if (out.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);

@@ -5,7 +5,9 @@ Each seed is a real trace: the small H100/H200 workload traces whole, and the
 larger PyTorch corpus traces trimmed on the wire (every chunk keeps its
 header, health, notes and strings, and at most MAX_RECORDS records of each
 kind), so that every seed stays under MAX_SEED bytes. Plus a torn copy of one
-(a process killed mid-write). Writes the same seeds into each target's folder.
+(a process killed mid-write), and checksummed copies of three (a CRC32C after
+every chunk, as today's recorder writes them), one with a damaged chunk.
+Writes the same seeds into each target's folder.
 
     tests/fuzz/make_seeds.py        # from the repository root or anywhere
 """
@@ -84,9 +86,29 @@ def fields(data):
 
 def chunks(data):
     for number, raw in fields(data):
+        if number == 2:  # TraceFile.chunk_crc32c after a chunk
+            continue
         assert number == 1, "a trace is a sequence of chunks"
         _, i = varint(raw, 1)
         yield raw[i:]
+
+
+def crc32c(data):
+    """CRC32C (Castagnoli), as src/checksum/crc32c.cpp computes it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
+def checksummed(trace):
+    """The trace as today's recorder frames it: a CRC32C after every chunk."""
+    out = bytearray()
+    for chunk in chunks(trace):
+        out += b"\x0a" + encode_varint(len(chunk)) + chunk + b"\x15" + crc32c(chunk).to_bytes(4, "little")
+    return bytes(out)
 
 
 def trim(chunk):
@@ -125,6 +147,14 @@ def main():
         seeds[name] = seed_of(max(traces, key=lambda t: t.stat().st_size))
     lazy = seeds["h100-seed-lazy.trace"]
     seeds["h100-seed-lazy-torn.trace"] = lazy[: len(lazy) - 100]
+    # Today's framing, a CRC32C after every chunk (issue 21): whole, and with
+    # one byte flipped in its second chunk (a damaged chunk, skipped).
+    for base in ("h100-seed-lazy", "h200-host-lock", "corpus-event-calls-wait-stream"):
+        seeds[f"{base}-checksummed.trace"] = checksummed(seeds[f"{base}.trace"])
+    damaged = bytearray(seeds["h100-seed-lazy-checksummed.trace"])
+    first = len(next(chunks(damaged))) + 8
+    damaged[first + 40] ^= 0x04
+    seeds["h100-seed-lazy-checksummed-damaged.trace"] = bytes(damaged)
     for target in TARGETS:
         folder = HERE / target
         folder.mkdir(exist_ok=True)

@@ -61,13 +61,21 @@ std::string signal_text(uint32_t signal) {
   return abbrev ? fmt::format("SIG{} ({})", abbrev, signal) : fmt::format("signal {}", signal);
 }
 
+// Recorders before 2026-12-07 read the open kernel module's line as "for".
+std::string driver_version_text(const std::string& recorded) {
+  if (recorded.empty()) return "?";
+  if (recorded.find_first_of("0123456789") == std::string::npos)
+    return fmt::format("? (\"{}\": misread by an older recorder)", recorded);
+  return recorded;
+}
+
 void print_header(const proto::ProcessHeader& h) {
   fmt::print("  process: pid {} (parent {}) on {}\n", h.pid(), h.parent_pid(), h.hostname().empty() ? "?" : h.hostname());
   fmt::print("  command: {}\n", h.command_line().empty() ? "?" : join(h.command_line(), " "));
   fmt::print("  started: {}\n", utc_time(h.start_time_unix_ns()));
   fmt::print("  versions: holdup {}, format {}, driver {} (CUDA {}), runtime {}, CUPTI API {} (built with {})\n",
              h.tool_version().empty() ? "?" : h.tool_version(), h.format_version(),
-             h.driver_version_string().empty() ? "?" : h.driver_version_string(), cuda_version(h.cuda_driver_version()),
+             driver_version_text(h.driver_version_string()), cuda_version(h.cuda_driver_version()),
              cuda_version(h.cuda_runtime_version()), h.cupti_api_version(), h.cupti_build_api_version());
   fmt::print("  clock: {}\n", h.cupti_clock().empty() ? "?" : h.cupti_clock());
   for (const auto& d : h.device_identity()) {
@@ -133,6 +141,11 @@ void print_health(const TraceSummary& s) {
   fmt::print("  file: {} chunks, {} bytes read, torn tail: {}, sequence gaps: {}, chunks failed: {}\n", s.read.chunks,
              s.read.bytes, s.read.torn_tail ? fmt::format("yes ({} bytes)", s.read.torn_bytes) : "no",
              s.read.sequence_gaps, h.chunks_failed());
+  fmt::print("  checksums: {}\n",
+             s.read.verified_chunks > 0 || s.read.damaged_chunks > 0
+                 ? fmt::format("{} chunks verified, {} damaged ({} bytes skipped)", s.read.verified_chunks,
+                               s.read.damaged_chunks, s.read.damaged_bytes)
+                 : std::string("none (a recorder from before 2026-12-07): chunks read unverified"));
 }
 
 void print_notes(const TraceSummary& s) {
@@ -190,6 +203,9 @@ nlohmann::json summary_json(const TraceSummary& s) {
   j["torn_tail"] = s.read.torn_tail;
   j["torn_bytes"] = s.read.torn_bytes;
   j["sequence_gaps"] = s.read.sequence_gaps;
+  j["verified_chunks"] = s.read.verified_chunks;
+  j["damaged_chunks"] = s.read.damaged_chunks;
+  j["damaged_bytes"] = s.read.damaged_bytes;
   nlohmann::json notes = nlohmann::json::array();
   for (const auto& n : s.notes) notes.push_back(message_json(n));
   j["notes"] = notes;
