@@ -209,5 +209,32 @@ TEST_F(LossBoundTest, ZeroBoundNeverForcesWhileRunning) {
   EXPECT_EQ(last_health(trace).incomplete_records(), 1u);
 }
 
+TEST_F(LossBoundTest, ForcedFlushesThatOnlyCutBackOff) {
+  // A long kernel always in flight, nothing complete beside it: each forced
+  // flush cuts it and saves nothing, so the next one waits twice as long
+  // (up to 8 times the threshold) instead of cutting one record a period.
+  auto recorder = start();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  int held = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cupti_.held() == 0) {
+      SyntheticBuffer records;
+      add_in_flight_kernel(records, 60 + held);
+      ASSERT_TRUE(cupti_.hold(records, /*complete*/ false));
+      ++held;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const int forced = cupti_.forced_flushes.load();
+  recorder->stop();
+  // Without the backoff: one per 90 ms, ~16. With it: 90, 180, 360, 720 ms.
+  EXPECT_GE(forced, 2);
+  EXPECT_LE(forced, 7);
+  auto trace = read_trace(recorder->path());
+  const auto& h = last_health(trace);
+  EXPECT_EQ(h.forced_gpu_records(), h.incomplete_records()) << "every GPU record forced back was cut";
+  EXPECT_GT(h.buffer_bytes_handed_out(), 0u);
+}
+
 }  // namespace
 }  // namespace holdup::inject
