@@ -254,6 +254,9 @@ class ChromeTrace final : public detail::ProcessWriter {
           {"torn_tail", process_.input.torn_tail},
           {"torn_bytes", process_.input.torn_bytes},
           {"sequence_gaps", process_.input.sequence_gaps},
+          {"verified_chunks", process_.input.verified_chunks},
+          {"damaged_chunks", process_.input.damaged_chunks},
+          {"damaged_bytes", process_.input.damaged_bytes},
           {"chunks", process_.input.chunks}}}};
     if (!window_.all()) holdup["window_ns"] = {window_.from, window_.to};
     out_ << "{\n  \"schemaVersion\": 1,\n  \"deviceProperties\": " << dump(devices)

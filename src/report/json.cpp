@@ -128,6 +128,8 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                       {"host", p.hostname},
                       {"chunks", p.input.chunks},
                       {"torn_tail", p.input.torn_tail},
+                      {"verified_chunks", p.input.verified_chunks},
+                      {"damaged_chunks", p.input.damaged_chunks},
                       {"dropped_records", p.recorder->health.dropped_records()},
                       {"other_subscriber", p.recorder->health.other_subscriber()},
                       {"scheduling_env", p.scheduling_env},
