@@ -3,8 +3,8 @@
 # recorder against the landed one (00bba72, carried as .devcarry/old/
 # libholdup.so) on a deep launch queue and a PyTorch GEMM loop, normal ends
 # and SIGKILLs (tests/gpu/run_integrity_checks.sh); the crash table
-# (tests/gpu/run_crash_checks.sh) and the recorder smoke checks
-# (tests/gpu/run_recorder_checks.sh) with the new one. Everything tarred
+# (tests/gpu/run_crash_checks.sh), the launch-bound overhead bench and the
+# recorder smoke checks (tests/gpu/run_recorder_checks.sh) with the new one. Everything tarred
 # into $OUT/results.tgz.
 #   scripts/integrity-batch.sh [BUILD_DIR]
 set -u
@@ -15,9 +15,10 @@ R=/tmp/results; rm -rf $R; mkdir -p $R
 { date -u; nvidia-smi --query-gpu=name,driver_version,uuid --format=csv; cat /proc/driver/nvidia/version; } > $R/machine.txt 2>&1
 cat $R/machine.txt
 old=$(realpath -m .devcarry/old/libholdup.so)
-echo "== integrity"; timeout 300 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
-echo "== recorder checks"; timeout 120 tests/gpu/run_recorder_checks.sh "$B" $R/recorder > $R/recorder.log 2>&1; echo "rc=$?"; tail -8 $R/recorder.log
+echo "== integrity"; timeout 260 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
 echo "== crash checks"; timeout 150 tests/gpu/run_crash_checks.sh "$B" $R/crash > $R/crash.log 2>&1; echo "rc=$?"; tail -16 $R/crash.log
+echo "== launch overhead"; ONLY=launch LAUNCH_REPEATS=3 timeout 80 bench/run_overhead.sh "$B" $R/overhead > $R/overhead.log 2>&1; echo "rc=$?"; tail -12 $R/overhead.log
+echo "== recorder checks"; timeout 60 tests/gpu/run_recorder_checks.sh "$B" $R/recorder > $R/recorder.log 2>&1; echo "rc=$?"; tail -8 $R/recorder.log
 # Small traces only (fixtures): drop the big ones.
 find $R -name '*.trace' -size +8M -delete
 tar czf "$OUT/results.tgz" -C /tmp results
