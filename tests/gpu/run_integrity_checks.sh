@@ -12,6 +12,7 @@
 # from the loop's start. The GEMM loop also runs alone (its time without a
 # recorder). Writes OUT_DIR/integrity.md (the table for docs/crash-safety.md)
 # and OUT_DIR/runs.jsonl. Skips (exit 0) where nvidia-smi finds no GPU.
+# DEEP_ITERATIONS (3000) and GEMM_STEPS (120) shorten the programs.
 set -u
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
   echo "run_integrity_checks: no GPU found by nvidia-smi -L: skipped"
@@ -56,8 +57,8 @@ run_one() {
   rm -rf "$dir" && mkdir -p "$dir/trace"
   local marker=$dir/marker.txt cmd
   case $prog in
-    deep) cmd=("$probe" --iterations 3000 --marker "$marker") ;;
-    gemm) cmd=(python3 "$here/gemm_loop.py") ;;
+    deep) cmd=("$probe" --iterations "${DEEP_ITERATIONS:-3000}" --marker "$marker") ;;
+    gemm) cmd=(python3 "$here/gemm_loop.py" --steps "${GEMM_STEPS:-120}") ;;
   esac
   local t_ms=0 kill_ns=0 start_ns status
   start_ns=$(now_ns)
