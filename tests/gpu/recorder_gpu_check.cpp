@@ -49,6 +49,8 @@ TEST(RecorderOnGpu, SmokeTraceIsComplete) {
     if (e.path().extension() != ".trace") continue;
     Loaded candidate;
     ASSERT_TRUE(load(e.path(), &candidate)) << e.path() << " does not parse";
+    // Issue 21: a CRC32C after every chunk (the reader verifies them).
+    EXPECT_EQ(candidate.trace.chunk_crc32c_size(), candidate.trace.chunk_size()) << e.path();
     if (candidate.trace.chunk_size() > 0 && candidate.trace.chunk(0).header().pid() == did["pid"].get<uint32_t>()) {
       t = std::move(candidate);
       found = true;
