@@ -100,6 +100,7 @@ CREATE TABLE HOLDUP_ANALYSIS (name TEXT NOT NULL, value);
 CREATE TABLE HOLDUP_TRACE_HEALTH (
   globalPid INTEGER, pid INTEGER, host TEXT, tracePath TEXT, ok INTEGER NOT NULL, problems INTEGER NOT NULL,
   chunks INTEGER, bytes INTEGER, tornTail INTEGER, tornBytes INTEGER, sequenceGaps INTEGER, readError TEXT,
+  verifiedChunks INTEGER, damagedChunks INTEGER, damagedBytes INTEGER,
   records INTEGER, droppedRecords INTEGER, zeroTimestampRecords INTEGER, unknownRecords INTEGER,
   buffersRequested INTEGER, buffersCompleted INTEGER, buffersDenied INTEGER, chunksFailed INTEGER,
   callbackEventsDropped INTEGER, incompleteRecords INTEGER, incompleteGpuOps INTEGER, buffersCutShort INTEGER,
@@ -513,13 +514,13 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
     const auto& in = process_.input;
     Insert row(db_, "HOLDUP_TRACE_HEALTH",
                {"globalPid", "pid", "host", "tracePath", "ok", "problems", "chunks", "bytes", "tornTail", "tornBytes",
-                "sequenceGaps", "readError", "records", "droppedRecords", "zeroTimestampRecords", "unknownRecords",
+                "sequenceGaps", "readError", "verifiedChunks", "damagedChunks", "damagedBytes", "records", "droppedRecords", "zeroTimestampRecords", "unknownRecords",
                 "buffersRequested", "buffersCompleted", "buffersDenied", "chunksFailed", "callbackEventsDropped",
                 "incompleteRecords", "incompleteGpuOps", "buffersCutShort", "unreadBytes", "otherSubscriber",
                 "activityCallbacksLost", "captureStopped", "finalChunk", "finalFlushSignal"});
     row.i(gpid_).u(process_.pid).t(process_.hostname).t(process_.trace_path).i(problems.empty())
         .u(problems.size()).u(in.chunks).u(in.bytes).i(in.torn_tail).u(in.torn_bytes).u(in.sequence_gaps)
-        .t(in.error).u(h.records()).u(h.dropped_records()).u(h.zero_timestamp_records()).u(h.unknown_records())
+        .t(in.error).u(in.verified_chunks).u(in.damaged_chunks).u(in.damaged_bytes).u(h.records()).u(h.dropped_records()).u(h.zero_timestamp_records()).u(h.unknown_records())
         .u(h.buffers_requested()).u(h.buffers_completed()).u(h.buffers_denied()).u(h.chunks_failed())
         .u(h.callback_events_dropped()).u(h.incomplete_records()).u(process_.incomplete_ops())
         .u(h.buffers_cut_short()).u(h.unread_bytes()).i(h.other_subscriber()).i(h.activity_callbacks_lost())
