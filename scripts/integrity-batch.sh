@@ -15,7 +15,7 @@ R=/tmp/results; rm -rf $R; mkdir -p $R
 { date -u; nvidia-smi --query-gpu=name,driver_version,uuid --format=csv; cat /proc/driver/nvidia/version; } > $R/machine.txt 2>&1
 cat $R/machine.txt
 old=$(realpath -m .devcarry/old/libholdup.so)
-echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-2000} timeout 260 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
+echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-1500} GEMM_STEPS=${GEMM_STEPS:-80} timeout 240 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
 echo "== launch overhead"; ONLY=launch LAUNCH_REPEATS=3 timeout 80 bench/run_overhead.sh "$B" $R/overhead > $R/overhead.log 2>&1; echo "rc=$?"; tail -12 $R/overhead.log
 echo "== recorder checks"; timeout 60 tests/gpu/run_recorder_checks.sh "$B" $R/recorder > $R/recorder.log 2>&1; echo "rc=$?"; tail -8 $R/recorder.log
 # The crash table with what time is left (BATCH_BUDGET_S, default 440).
