@@ -16,14 +16,16 @@ R=/tmp/results; rm -rf $R; mkdir -p $R
 cat $R/machine.txt
 old=$(realpath -m .devcarry/old/libholdup.so)
 echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-1500} GEMM_STEPS=${GEMM_STEPS:-80} timeout 240 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
+# What is done so far comes back even if the device time runs out later.
+snapshot() { find $R -name '*.trace' -size +8M -delete; tar czf "$OUT/results.tgz" -C /tmp results; }
+snapshot
 echo "== launch overhead"; ONLY=launch LAUNCH_REPEATS=3 timeout 80 bench/run_overhead.sh "$B" $R/overhead > $R/overhead.log 2>&1; echo "rc=$?"; tail -12 $R/overhead.log
+snapshot
 echo "== recorder checks"; timeout 60 tests/gpu/run_recorder_checks.sh "$B" $R/recorder > $R/recorder.log 2>&1; echo "rc=$?"; tail -8 $R/recorder.log
 # The crash table with what time is left (BATCH_BUDGET_S, default 440).
 left=$(( ${BATCH_BUDGET_S:-440} - SECONDS ))
 if (( left > 60 )); then
   echo "== crash checks (${left} s)"; timeout "$left" tests/gpu/run_crash_checks.sh "$B" $R/crash > $R/crash.log 2>&1; echo "rc=$?"; tail -16 $R/crash.log
 fi
-# Small traces only (fixtures): drop the big ones.
-find $R -name '*.trace' -size +8M -delete
-tar czf "$OUT/results.tgz" -C /tmp results
+snapshot
 ls -la "$OUT"
