@@ -17,7 +17,7 @@ cat $R/machine.txt
 old=$(realpath -m .devcarry/old/libholdup.so)
 echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-1500} GEMM_STEPS=${GEMM_STEPS:-80} timeout 240 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
 # What is done so far comes back even if the device time runs out later.
-snapshot() { find $R -name '*.trace' -size +8M -delete; tar czf "$OUT/results.tgz" -C /tmp results; }
+snapshot() { find $R -name '*.trace' -size +3M -delete; tar czf "$OUT/results.tgz" -C /tmp results; }
 snapshot
 echo "== launch overhead"; ONLY=launch LAUNCH_REPEATS=3 timeout 80 bench/run_overhead.sh "$B" $R/overhead > $R/overhead.log 2>&1; echo "rc=$?"; tail -12 $R/overhead.log
 snapshot
