@@ -299,6 +299,24 @@ TEST(Fixtures, LeanDefaultWaitFromEventCallsOnTheH200) {
   EXPECT_EQ(waits, did["stream_waits"].get<size_t>());
 }
 
+TEST(Fixtures, ChecksummedSmokeTraceOnTheH200) {
+  // Issue 21: the recorder's smoke trace with chunk checksums and rate-sized
+  // buffers (truth: the program's own smoke.json).
+  const auto dir = data_dir() / "h200-smoke" / "checksummed";
+  std::ifstream did_file(dir / "smoke.json");
+  if (!did_file) GTEST_SKIP() << "no " << dir;
+  const auto did = nlohmann::json::parse(did_file);
+  analysis::Model model;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(analysis::load_traces({dir.string()}, &model, &errors)) << fmt::format("{}", fmt::join(errors, "; "));
+  ASSERT_EQ(model.processes.size(), 1u);
+  const auto& p = model.processes[0];
+  EXPECT_EQ(p.input.verified_chunks, p.input.chunks) << "every chunk verified";
+  EXPECT_EQ(p.input.damaged_chunks, 0u);
+  EXPECT_EQ(p.pid, did["pid"].get<uint32_t>());
+  EXPECT_EQ(p.incomplete_ops(), 0u) << "a normal exit cuts nothing";
+}
+
 TEST(Fixtures, ThresholdAboveControlCopies) {
   const auto manifest = read_manifest();
   if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
