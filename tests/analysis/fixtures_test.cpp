@@ -299,10 +299,10 @@ TEST(Fixtures, LeanDefaultWaitFromEventCallsOnTheH200) {
   EXPECT_EQ(waits, did["stream_waits"].get<size_t>());
 }
 
-TEST(Fixtures, ChecksummedSmokeTraceOnTheH200) {
+TEST(Fixtures, ChecksummedSmokeTraceOnTheH100) {
   // Issue 21: the recorder's smoke trace with chunk checksums and rate-sized
   // buffers (truth: the program's own smoke.json).
-  const auto dir = data_dir() / "h200-smoke" / "checksummed";
+  const auto dir = data_dir() / "h100-smoke" / "checksummed";
   std::ifstream did_file(dir / "smoke.json");
   if (!did_file) GTEST_SKIP() << "no " << dir;
   const auto did = nlohmann::json::parse(did_file);

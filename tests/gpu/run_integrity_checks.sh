@@ -52,7 +52,8 @@ child_of() {
 # run_one RECORDER PROGRAM ENDING: one run; its facts appended to runs.jsonl.
 run_one() {
   local rec=$1 prog=$2 ending=$3
-  local dir=$OUT/$rec-$prog-$ending lib=$new_lib
+  run_count=$((run_count + 1))
+  local dir=$OUT/$run_count-$rec-$prog-$ending lib=$new_lib
   [[ $rec == old ]] && lib=$OLD_LIB
   rm -rf "$dir" && mkdir -p "$dir/trace"
   local marker=$dir/marker.txt cmd
@@ -98,6 +99,7 @@ run_one() {
   echo "  $rec $prog $ending: exit $status ($(( (end_ns - start_ns) / 1000000 )) ms)"
 }
 
+run_count=0  # each run its own folder (two kills of one program must not share one)
 recorders=(new)
 [[ -n $OLD_LIB && -f $OLD_LIB ]] && recorders=(old new)
 run_one alone gemm normal
