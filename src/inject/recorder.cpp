@@ -41,8 +41,8 @@ uint32_t* futex_word(std::atomic<uint32_t>* a) {
   return reinterpret_cast<uint32_t*>(a);
 }
 
-// A buffer should fill in a quarter of the loss bound (at least a flush
-// period), so that a full one comes back well within it.
+// A buffer should hold a quarter of the loss bound's worth of GPU work (at
+// least a flush period), so that a full one comes back well within it.
 BufferSizing buffer_sizing(const Config& c) {
   BufferSizing s;
   s.max_bytes = c.buffer_size_bytes;
@@ -184,7 +184,10 @@ uint8_t* Recorder::acquire_buffer(size_t* size) {
   if (dead()) return nullptr;
   uint8_t* b = pool_.acquire();
   if (b != nullptr) {
-    *size = sizer_.on_request(clock_ns(CLOCK_MONOTONIC), pool_short_.load(std::memory_order_relaxed));
+    // Few buffers left (a burst of requests between two top-ups): whole
+    // ones, so that the next requests are not denied and records dropped.
+    const bool short_now = pool_short_.load(std::memory_order_relaxed) || pool_.free_count() < 2;
+    *size = sizer_.on_request(short_now);
     counters_.buffers_requested.fetch_add(1, std::memory_order_relaxed);
     counters_.buffer_bytes_handed_out.fetch_add(*size, std::memory_order_relaxed);
   } else {
@@ -355,6 +358,7 @@ size_t Recorder::drain_completed() {
       }
     }
     trace_.write_buffer(c.buffer, c.valid_bytes, c.forced);
+    returned_bytes_ += c.valid_bytes;
     pool_.release(c.buffer);
     takeover_.on_buffer_completed();  // zeroes it here, off the app's threads
   }
@@ -467,7 +471,11 @@ void Recorder::periodic_work(uint64_t now_ms, bool final_round) {
   write_clock_sample();
   capture_control(now_ms);
   check_takeover();
-  pool_.top_up(std::max<uint32_t>(2, config_.buffer_count / 2));
+  // Rate-sized buffers are small and many: keep as many free as were
+  // preallocated.
+  pool_.top_up(std::max<uint32_t>(2, config_.buffer_count));
+  // Sizes follow the rate buffers come back at (the GPU's pace).
+  sizer_.update(clock_ns(CLOCK_MONOTONIC), returned_bytes_);
   // Few buffers left and the pool at its maximum: hand out whole ones.
   pool_short_.store(pool_.total_count() >= pool_.max_count() && pool_.free_count() * 4 < pool_.max_count(),
                     std::memory_order_relaxed);

@@ -206,9 +206,11 @@ class Recorder {
   uint64_t forced_gpu_before_ = 0;
   uint64_t cut_gpu_before_ = 0;
 
-  // Request sizes (app threads), and whether the pool is short of free
-  // buffers (set by the writer each tick).
+  // Request sizes (read on app threads, set by the writer from the bytes
+  // CUPTI returned), and whether the pool is short of free buffers (set by
+  // the writer each tick).
   BufferSizer sizer_;
+  uint64_t returned_bytes_ = 0;  // writer thread only
   std::atomic<bool> pool_short_{false};
 };
 
