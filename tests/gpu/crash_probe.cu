@@ -26,41 +26,10 @@
 
 #include <cuda_runtime.h>
 
-#define CHECK(call)                                                                           \
-  do {                                                                                        \
-    cudaError_t e_ = (call);                                                                  \
-    if (e_ != cudaSuccess) {                                                                  \
-      std::fprintf(stderr, "crash_probe: %s failed: %s\n", #call, cudaGetErrorString(e_));    \
-      std::exit(1);                                                                           \
-    }                                                                                         \
-  } while (0)
-
-__device__ unsigned long long global_ns() {
-  unsigned long long t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
-
-// Spins for `ns` on the GPU's global timer (independent of clock speed).
-__global__ void spin_kernel(unsigned long long ns) {
-  const unsigned long long start = global_ns();
-  while (global_ns() - start < ns) {
-  }
-}
+#define PROBE_NAME "crash_probe"
+#include "probe_common.cuh"
 
 __global__ void empty_kernel() {}
-
-static unsigned long long realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<unsigned long long>(ts.tv_sec) * 1000000000ull + static_cast<unsigned long long>(ts.tv_nsec);
-}
-
-static double monotonic_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 static void append_marker(const char* path, const char* key, unsigned long long value) {
   if (path == nullptr) return;

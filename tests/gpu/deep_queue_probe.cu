@@ -25,39 +25,8 @@
 
 #include <cuda_runtime.h>
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    cudaError_t e_ = (call);                                                                     \
-    if (e_ != cudaSuccess) {                                                                     \
-      std::fprintf(stderr, "deep_queue_probe: %s failed: %s\n", #call, cudaGetErrorString(e_));  \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
-
-__device__ unsigned long long global_ns() {
-  unsigned long long t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
-
-// Spins for `ns` on the GPU's global timer (independent of clock speed).
-__global__ void spin_kernel(unsigned long long ns) {
-  const unsigned long long start = global_ns();
-  while (global_ns() - start < ns) {
-  }
-}
-
-static unsigned long long realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<unsigned long long>(ts.tv_sec) * 1000000000ull + static_cast<unsigned long long>(ts.tv_nsec);
-}
-
-static double monotonic_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+#define PROBE_NAME "deep_queue_probe"
+#include "probe_common.cuh"
 
 int main(int argc, char** argv) {
   long iterations = 3000;
