@@ -36,14 +36,15 @@ bool holds_holdup_trace(const std::string& path) {
   return !bytes.empty() && bytes[0] == '\x0a' && bytes.find("holdup-trace") != std::string_view::npos;
 }
 
-// /dev/stdout, /dev/fd/N, /proc/self/fd/N, /dev/null...: what a path there
-// names is the system's, never a file to rename over.
-bool system_path(const fs::path& p) {
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/<pid>/fd/N: a descriptor the
+// shell opened, whatever it points at, written as it is, never renamed
+// over. Other paths under /dev (a regular file in /dev/shm) are files like
+// any other.
+bool descriptor_path(const fs::path& p) {
   const std::string lexical = fs::absolute(p).lexically_normal().string();
-  return lexical.rfind("/dev/", 0) == 0 || lexical.rfind("/proc/", 0) == 0;
+  if (lexical == "/dev/stdout" || lexical == "/dev/stderr" || lexical.rfind("/dev/fd/", 0) == 0) return true;
+  return lexical.rfind("/proc/", 0) == 0 && lexical.find("/fd/") != std::string::npos;
 }
-
-std::string system_error_text(int err) { return std::strerror(err); }
 
 }  // namespace
 
@@ -57,7 +58,7 @@ bool resolve_output(const std::string& path, const std::vector<std::string>& inp
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) {
-      *error = fmt::format("{}: cannot look at it ({})", path, system_error_text(errno));
+      *error = fmt::format("{}: cannot look at it ({})", path, std::strerror(errno));
       return false;
     }
     std::error_code ec;
@@ -66,7 +67,6 @@ bool resolve_output(const std::string& path, const std::vector<std::string>& inp
       *error = fmt::format("{}: the folder {} does not exist; create it first", path, parent.string());
       return false;
     }
-    target->in_place = system_path(path);
     return true;
   }
   for (const auto& input : inputs) {
@@ -86,7 +86,7 @@ bool resolve_output(const std::string& path, const std::vector<std::string>& inp
     *error = fmt::format("{}: is a block device; holdup never writes one: name a file", path);
     return false;
   }
-  if (!S_ISREG(st.st_mode) || system_path(path)) {
+  if (!S_ISREG(st.st_mode) || descriptor_path(path)) {
     // A character device (/dev/null), a FIFO, a socket, /dev/stdout: written
     // in place. /dev/stdout redirected to a file is written as the shell
     // opened it.

@@ -158,6 +158,22 @@ TEST_F(OutputsCliTest, WriteErrorsAreNotSuccess) {
   }
 }
 
+TEST_F(OutputsCliTest, ARegularFileUnderDevIsAFileLikeAnyOther) {
+  // /dev/shm: only descriptors (/dev/stdout, /dev/fd/N) are written in place.
+  if (!fs::is_directory("/dev/shm") || ::access("/dev/shm", W_OK) != 0) GTEST_SKIP() << "no writable /dev/shm";
+  const std::string shm = "/dev/shm/holdup-outputs-test-" + std::to_string(::getpid());
+  const auto existing = shm + ".json";
+  const auto trace_there = shm + ".trace";
+  std::ofstream(existing) << "mine";
+  fs::copy_file(trace_, trace_there);
+  EXPECT_EQ(run_holdup({"export", "-o", existing, trace_}).exit_code, 2);
+  EXPECT_EQ(read_file(existing), "mine") << "replaced (or appended to) without --force";
+  EXPECT_EQ(run_holdup({"export", "--force", "-o", trace_there, trace_}).exit_code, 2);
+  EXPECT_EQ(read_file(trace_there), bytes_);
+  fs::remove(existing);
+  fs::remove(trace_there);
+}
+
 TEST_F(OutputsCliTest, AMissingFolderIsNamed) {
   const auto r = run_holdup({"export", "-o", dir_ + "/nope/out.json", trace_});
   EXPECT_EQ(r.exit_code, 2);
