@@ -15,7 +15,7 @@ R=/tmp/results; rm -rf $R; mkdir -p $R
 { date -u; nvidia-smi --query-gpu=name,driver_version,uuid --format=csv; cat /proc/driver/nvidia/version; } > $R/machine.txt 2>&1
 cat $R/machine.txt
 old=$(realpath -m .devcarry/old/libholdup.so)
-echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-1500} GEMM_STEPS=${GEMM_STEPS:-80} timeout 190 tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
+echo "== integrity"; DEEP_ITERATIONS=${DEEP_ITERATIONS:-3000} GEMM_STEPS=${GEMM_STEPS:-300} timeout ${INTEGRITY_S:-300} tests/gpu/run_integrity_checks.sh "$B" $R/integrity "$old" 2>&1 | tee $R/integrity.log | tail -30
 # What is done so far comes back even if the device time runs out later.
 snapshot() { find $R -name '*.trace' -size +3M -delete; tar czf "$OUT/results.tgz" -C /tmp results; }
 snapshot

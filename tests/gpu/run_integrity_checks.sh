@@ -53,8 +53,11 @@ child_of() {
 run_one() {
   local rec=$1 prog=$2 ending=$3
   run_count=$((run_count + 1))
-  local dir=$OUT/$run_count-$rec-$prog-$ending lib=$new_lib
+  local dir=$OUT/$run_count-$rec-$prog-$ending lib=$new_lib settings=()
   [[ $rec == old ]] && lib=$OLD_LIB
+  # "new-pool256": the new recorder with a pool of up to 256 buffers (is a
+  # deep queue longer than the default pool of 64 cut again?).
+  [[ $rec == new-pool256 ]] && settings=(HOLDUP_BUFFER_COUNT_MAX=256)
   rm -rf "$dir" && mkdir -p "$dir/trace"
   local marker=$dir/marker.txt cmd
   case $prog in
@@ -67,7 +70,7 @@ run_one() {
     "${cmd[@]}" > "$dir/stdout.txt" 2> "$dir/stderr.txt"
     status=$?
   else
-    HOLDUP_LIB=$lib "$holdup" run --output "$dir/trace" -- "${cmd[@]}" > "$dir/stdout.txt" 2> "$dir/stderr.txt" &
+    env "${settings[@]}" HOLDUP_LIB="$lib" "$holdup" run --output "$dir/trace" -- "${cmd[@]}" > "$dir/stdout.txt" 2> "$dir/stderr.txt" &
     local hpid=$!
     if [[ $ending == sigkill ]]; then
       t_ms=$((2000 + RANDOM % 3001))
@@ -107,6 +110,7 @@ for rec in "${recorders[@]}"; do
   run_one "$rec" deep normal
   run_one "$rec" gemm normal
 done
+run_one new-pool256 deep normal
 # The new recorder's kills first: the old one's matter least if time runs out.
 run_one new deep sigkill
 run_one new gemm sigkill
