@@ -265,6 +265,15 @@ FlaggedDetail detail_of(const Analysis& a, uint32_t copy);
 // the copy whose hold it inherited).
 std::string unknown_reason(const Analysis& a, uint32_t copy);
 
+// Names that stay the same across two recordings of one program (pids and
+// thread ids do not), for comparing them (`holdup diff`). A process: its
+// executable (for a Python interpreter, with its script or module),
+// numbered "#k" in pid order when several traced processes run it. A
+// thread: its recorded name, else "thread#k" by the order of the threads'
+// first CUDA calls in the process (numbered likewise when names repeat).
+std::string process_label(const Model& model, uint32_t process);
+std::string thread_label(const Model& model, uint32_t process, uint32_t thread_id);
+
 // A description of a record for verdicts.
 RecordRef ref_op(const Model& model, uint32_t op);
 RecordRef ref_api(const Model& model, uint32_t api);

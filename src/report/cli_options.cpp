@@ -10,6 +10,10 @@ namespace holdup::report {
 
 void add_common_options(CLI::App* verb, CommonOptions* o) {
   verb->add_option("traces", o->traces, "Trace files, or directories of *.trace files")->required();
+  add_filter_options(verb, o);
+}
+
+void add_filter_options(CLI::App* verb, CommonOptions* o) {
   verb->add_option("--threshold-us", o->threshold_us,
                    fmt::format("Flag a copy held longer than this (microseconds; default {:.0f}, from the H100 "
                                "control runs: p99 {:.1f} us + margin)",

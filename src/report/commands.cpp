@@ -1,13 +1,17 @@
 // `holdup report` and `holdup check` as functions (the verbs in
 // tools/holdup only parse the command line), so tests run them directly.
 
+#include <fstream>
 #include <memory>
 #include <ostream>
+
+#include <sys/stat.h>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "holdup/analysis_load.h"
+#include "report/diff.h"
 #include "report/report_cli.h"
 #include "report/report_progress.h"
 
@@ -96,6 +100,81 @@ int run_report(const CommonOptions& options, size_t top, bool json, bool histogr
     out << render_json(analysis, selection, report).dump(2) << "\n";
   } else {
     out << render_text(analysis, selection, report);
+  }
+  return kExitOk;
+}
+
+namespace {
+
+// A saved report: a regular file whose first non-blank character is '{'
+// (a trace starts with a binary chunk tag).
+bool is_json_file(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char c = 0;
+  while (in.get(c)) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return c == '{';
+  }
+  return false;
+}
+
+bool filters_given(const Filters& f) {
+  return !f.pids.empty() || !f.devices.empty() || !f.streams.empty() || !f.nvtx.empty() || f.from_us || f.to_us ||
+         !f.kinds.empty() || f.skip_iterations > 0;
+}
+
+// One side of a diff as a holdup-report/1 document; false (said on `err`)
+// when it cannot be read.
+bool report_of(const CommonOptions& options, const std::string& path, std::string_view side, nlohmann::json* doc,
+               std::ostream& err) {
+  if (is_json_file(path)) {
+    std::ifstream in(path);
+    *doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc->is_discarded()) {
+      err << fmt::format("holdup diff: {} ({}) is not valid JSON; give a trace, a directory of traces or the output "
+                         "of `holdup report --json`\n",
+                         path, side);
+      return false;
+    }
+    if (filters_given(options.filters)) {
+      err << fmt::format("holdup diff: warning: {} ({}) is a saved report: the filters apply only to traces, that "
+                         "report keeps the selection it was made with\n",
+                         path, side);
+    }
+    return true;
+  }
+  CommonOptions one = options;
+  one.traces = {path};
+  analysis::Model model;
+  analysis::Analysis analysis;
+  std::vector<uint32_t> selection;
+  if (!load_and_select(one, "holdup diff", &model, &analysis, &selection, err)) return false;
+  ReportOptions report;
+  report.filters = options.filters;
+  report.top = 0;
+  report.histograms = false;
+  *doc = render_json(analysis, selection, report);
+  return true;
+}
+
+}  // namespace
+
+int run_diff(const CommonOptions& options, const std::string& before, const std::string& after, bool json,
+             std::ostream& out, std::ostream& err) {
+  nlohmann::json b, a;
+  if (!report_of(options, before, "before", &b, err) || !report_of(options, after, "after", &a, err))
+    return kExitUnreadable;
+  std::string error;
+  const ReportDiff d = diff_reports(b, a, before, after, &error);
+  if (!error.empty()) {
+    err << "holdup diff: " << error << "\n";
+    return kExitUnreadable;
+  }
+  if (json) {
+    out << render_diff_json(d).dump(2) << "\n";
+  } else {
+    out << render_diff_text(d);
   }
   return kExitOk;
 }

@@ -1,5 +1,7 @@
 // The report as JSON, schema "holdup-report/1" (src/report/JSON.md).
 
+#include <algorithm>
+
 #include "analysis/recorder_records.h"
 #include "report/report.h"
 
@@ -97,8 +99,23 @@ json patterns_json(const analysis::Analysis& a, const std::vector<analysis::Patt
       const auto& op = model.ops[v.op];
       worst.push_back({{"correlation_id", op.correlation_id}, {"pid", pid_of(op.process)}, {"held_ns", v.split.held}});
     }
+    // What its most-held copy's findings observed (codes, in order): two
+    // recordings of one program that judge a pattern differently show
+    // which signals changed (`holdup diff`).
+    json signals = json::array();
+    if (!p.worst.empty()) {
+      for (const auto& f : analysis::detail_of(a, p.worst.front()).findings) {
+        for (const auto& sig : f.signals) {
+          if (!sig.code.empty() && std::find(signals.begin(), signals.end(), sig.code) == signals.end())
+            signals.push_back(sig.code);
+        }
+      }
+    }
     out.push_back({{"cause", analysis::cause_id(p.key.cause)},
                    {"pid", pid_of(p.key.process)},
+                   {"process", analysis::process_label(model, p.key.process)},
+                   {"thread", analysis::thread_label(model, p.key.process, p.key.thread_id)},
+                   {"signals", signals},
                    {"thread_id", p.key.thread_id},
                    {"stream_id", p.key.stream_id},
                    {"blocker", {{"kind", p.key.blocker_kind}, {"name", p.key.blocker_name}}},

@@ -28,6 +28,9 @@ struct CommonOptions {
 // --kind --skip-iterations --threshold-us to `verb`.
 void add_common_options(CLI::App* verb, CommonOptions* options);
 
+// The same options without TRACE|DIR... (a verb with positionals of its own).
+void add_filter_options(CLI::App* verb, CommonOptions* options);
+
 analysis::AnalysisOptions analysis_options(const CommonOptions& options);
 
 // Reads the traces for a command: every readable one goes into *model and
@@ -45,6 +48,12 @@ inline constexpr int kExitUnreadable = 2;   // an input could not be read, or a 
 // `holdup report`: text (or JSON with `json`) on `out`, errors on `err`.
 int run_report(const CommonOptions& options, size_t top, bool json, bool histograms, std::ostream& out,
                std::ostream& err);
+
+// `holdup diff BEFORE AFTER`: each side a trace, a directory of traces or a
+// saved `holdup report --json` (options.traces is ignored; the filters and
+// threshold apply to the sides that are traces).
+int run_diff(const CommonOptions& options, const std::string& before, const std::string& after, bool json,
+             std::ostream& out, std::ostream& err);
 
 // `holdup check`: which limit was broken (or "ok ...") on `out`.
 int run_check(const CommonOptions& options, const CheckLimits& limits, std::ostream& out, std::ostream& err);
