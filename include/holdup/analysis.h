@@ -123,6 +123,13 @@ struct Split {
   // The copy may have waited for that event, which the split cannot see:
   // such a copy's cause is unknown (unknown_reason).
   uint32_t unseen_wait = kNone;
+  // A host function enqueued on the copy's stream between the work before
+  // it and the copy (index into Model::event_calls): the copy waited in
+  // stream order until the host function had run, which CUPTI does not
+  // record, so the time after the work before it up to the copy's start is
+  // stream order, not held (a hold after the host function ended, if any,
+  // cannot be told from it).
+  uint32_t host_func = kNone;
 };
 
 // Splits start - issue of `op` (a copy with an API record).
@@ -208,6 +215,9 @@ struct FlaggedDetail {
 struct CopyVerdict {
   uint32_t op = kNone;
   bool has_issue = false;  // false: no API record joins it; not split
+  // Its record contradicts its own stream (Model::contradictions): not
+  // split, not judged, counted apart.
+  bool contradicts = false;
   bool flagged = false;
   // Late by more than the threshold with no recorded work on its GPU ahead
   // of it and no cause claimed (first use of a mapping, cold start): not

@@ -98,6 +98,10 @@ struct GpuOp {
   // outside every index the causes use.
   static constexpr uint8_t kIncomplete = 16;
   bool incomplete() const { return (flags & kIncomplete) != 0; }
+  // Its record contradicts its own stream (Model::contradictions): kept in
+  // Model::ops, left out of every index the causes use, never judged.
+  static constexpr uint8_t kContradicts = 32;
+  bool contradicts() const { return (flags & kContradicts) != 0; }
   // A synchronous or pageable copy stages its data on the host inside its
   // API call: that time is its normal cost, not a hold.
   bool host_staged() const { return (flags & (kSynchronous | kPageable)) != 0; }
@@ -157,7 +161,9 @@ struct OverheadRecord {
 // A cudaEventRecord or cudaStreamWaitEvent seen by the recorder's callback
 // (proto::EventCall).
 struct EventCall {
-  enum class Kind : uint8_t { record, stream_wait };
+  // host_func: cudaLaunchHostFunc, cudaStreamAddCallback and their driver
+  // calls (no event; stream_id is where the host function was enqueued).
+  enum class Kind : uint8_t { record, stream_wait, host_func };
   TimeNs time_ns = 0;
   uint64_t event_handle = 0;
   uint32_t process = kNone;
@@ -281,6 +287,8 @@ struct Process {
   uint64_t incomplete_copies = 0;
   uint64_t incomplete_memsets = 0;
   uint64_t incomplete_ops() const { return incomplete_kernels + incomplete_copies + incomplete_memsets; }
+  // GPU records that contradict their own stream (Model::contradictions).
+  uint64_t contradicting_ops = 0;
   TraceInputStatus input;
   std::map<uint32_t, DeviceLimits> devices;         // CUPTI device id
   std::map<uint32_t, std::string> device_uuids;     // from Device records
@@ -313,6 +321,19 @@ struct Process {
   TimeNs max_api_duration_ns = 0;
 };
 
+// A GPU record that cannot be true of its own stream (contradictions.h):
+// an end before its start, or a copy or memset whose recorded span
+// overlaps work issued after it on its stream (work of one stream runs in
+// issue order; only kernels may overlap a later kernel, by programmatic
+// dependent launch, and the nodes of one graph launch may run together).
+struct Contradiction {
+  enum class Kind : uint8_t { end_before_start, overlaps_later_work };
+  uint32_t op = kNone;       // index into Model::ops (flagged kContradicts)
+  uint32_t witness = kNone;  // the later op of its stream it overlaps (kNone: end before start)
+  TimeNs overlap_ns = 0;     // how far its end lies past the witness's start (or before its own start)
+  Kind kind = Kind::end_before_start;
+};
+
 // A physical GPU: all (process, device) pairs with the same uuid.
 struct Gpu {
   std::string uuid;  // empty: no uuid recorded (the GPU of one trace only)
@@ -339,6 +360,8 @@ struct Model {
   // GPU ops without a start or an end (GpuOp::kIncomplete), counted per
   // process; in no index.
   std::vector<GpuOp> incomplete_ops;
+  // Records that contradict their own stream, in op order.
+  std::vector<Contradiction> contradictions;
   std::vector<ApiCall> api_calls;
   std::vector<Synchronization> synchronizations;
   std::vector<EventRecord> events;
@@ -354,6 +377,9 @@ struct Model {
   std::map<QueueKey, std::vector<uint32_t>> ops_by_channel;
   // STREAM_WAIT_EVENT synchronizations per waiting stream, sorted by start.
   std::map<QueueKey, std::vector<uint32_t>> waits_by_stream;
+  // Host functions (EventCall::Kind::host_func) per stream, sorted by time:
+  // work issued after one on its stream waits until it has run.
+  std::map<QueueKey, std::vector<uint32_t>> host_funcs_by_stream;
   // Overheads per process sorted by start.
   std::vector<std::vector<uint32_t>> overheads_by_process;
   // Modules per process sorted by time.

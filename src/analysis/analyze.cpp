@@ -133,6 +133,7 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     CopyVerdict v;
     v.op = i;
     v.has_issue = op.has_issue() && op.gpu != kNone && op.start_ns != 0;
+    v.contradicts = op.contradicts();
     a.copies.push_back(v);
   }
   // Judge in start order: a copy's stream predecessor is judged before it.
@@ -149,14 +150,14 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
   };
   detail::BarrierKinds barrier_kinds;  // one byte per API call, asked of many copies
   for (CopyVerdict& v : a.copies) {
-    if (v.has_issue) v.split = detail::split_copy_cached(model, v.op, options, &barrier_kinds);
+    if (v.has_issue && !v.contradicts) v.split = detail::split_copy_cached(model, v.op, options, &barrier_kinds);
   }
   std::map<PatternKey, uint32_t> pattern_index;
   uint64_t done = 0;
   for (uint32_t k : order) {
     if (options.on_progress && (++done & 0xFFFF) == 0) options.on_progress(done, order.size());
     CopyVerdict& v = a.copies[k];
-    if (!v.has_issue) continue;
+    if (!v.has_issue || v.contradicts) continue;
     pass_on_hold(model, verdict_of_op, &v.split);
     if (v.split.held <= options.threshold_ns) continue;
     FlaggedDetail detail;

@@ -10,6 +10,7 @@
 #include "analysis/recorder_records.h"
 #include "analysis/waits_from_event_calls.h"
 #include "causes.h"
+#include "contradictions.h"
 #include "holdup/trace.pb.h"
 
 namespace holdup::analysis {
@@ -289,7 +290,9 @@ void ModelBuilder::add_host_records(const proto::Chunk& chunk) {
     call.context_id = c.context_id();
     call.stream_id = c.stream_id();
     call.correlation_id = c.correlation_id();
-    call.kind = c.kind() == proto::EventCall::STREAM_WAIT ? EventCall::Kind::stream_wait : EventCall::Kind::record;
+    call.kind = c.kind() == proto::EventCall::STREAM_WAIT ? EventCall::Kind::stream_wait
+                : c.kind() == proto::EventCall::HOST_FUNC ? EventCall::Kind::host_func
+                                                          : EventCall::Kind::record;
     call.driver = c.domain() == proto::ApiCall::DRIVER;
     if (c.kind() != proto::EventCall::KIND_UNSPECIFIED) model_.event_calls.push_back(call);
   }
@@ -585,6 +588,9 @@ void index_queues(Model& m) {
   TimeNs origin = std::numeric_limits<TimeNs>::max();
   for (uint32_t i = 0; i < m.ops.size(); ++i) {
     const GpuOp& op = m.ops[i];
+    if (op.start_ns != 0) origin = std::min(origin, op.start_ns);
+    if (op.issue_ns != 0) origin = std::min(origin, op.issue_ns);
+    if (op.contradicts()) continue;  // never an explanation (contradictions.h)
     m.ops_by_stream[{op.process, op.context_id, op.stream_id}].push_back(i);
     m.ops_by_channel[{op.process, op.context_id, op.channel_id}].push_back(i);
     if (op.gpu != kNone) {
@@ -592,8 +598,6 @@ void index_queues(Model& m) {
       gpu.ops_by_start.push_back(i);
       if (op.end_ns > op.start_ns) gpu.max_op_duration_ns = std::max(gpu.max_op_duration_ns, op.end_ns - op.start_ns);
     }
-    if (op.start_ns != 0) origin = std::min(origin, op.start_ns);
-    if (op.issue_ns != 0) origin = std::min(origin, op.issue_ns);
   }
   for (const auto& call : m.api_calls) {
     if (call.start_ns != 0) origin = std::min(origin, call.start_ns);
@@ -618,6 +622,14 @@ void index_waits(Model& m) {
   for (uint32_t i = 0; i < m.events.size(); ++i) {
     const auto& e = m.events[i];
     if (e.sync_id != 0) m.processes[e.process].event_by_sync_id[e.sync_id] = i;
+  }
+  for (uint32_t i = 0; i < m.event_calls.size(); ++i) {
+    const auto& c = m.event_calls[i];
+    if (c.kind == EventCall::Kind::host_func) m.host_funcs_by_stream[{c.process, c.context_id, c.stream_id}].push_back(i);
+  }
+  for (auto& [key, list] : m.host_funcs_by_stream) {
+    std::sort(list.begin(), list.end(),
+              [&](uint32_t a, uint32_t b) { return m.event_calls[a].time_ns < m.event_calls[b].time_ns; });
   }
 }
 
@@ -660,6 +672,7 @@ Model ModelBuilder::finish() {
   merge_gpus(m);
   index_api_calls(m);
   join_ops_to_api_calls(m);
+  detail::find_contradictions(m);
   index_queues(m);
   add_waits_from_event_calls(m);
   index_waits(m);

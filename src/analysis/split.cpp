@@ -113,6 +113,37 @@ uint32_t unseen_wait_before(const Model& model, const GpuOp& op, TimeNs after) {
   return *std::prev(pos);
 }
 
+// The latest issue, before `issue`, of the ops that started before the
+// copy (`self`) on its stream (0 if none within the look-back).
+TimeNs last_issue_before(const Model& model, const QueueKey& stream, uint32_t self, TimeNs issue) {
+  auto it = model.ops_by_stream.find(stream);
+  if (it == model.ops_by_stream.end()) return 0;
+  const auto& list = it->second;
+  auto pos = std::lower_bound(list.begin(), list.end(), self, [&](uint32_t a, uint32_t b) {
+    return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
+           std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
+  });
+  TimeNs latest = 0;
+  for (int steps = 0; pos != list.begin() && steps < kMaxStreamLookback; ++steps) {
+    --pos;
+    const GpuOp& op = model.ops[*pos];
+    if (op.has_issue() && op.issue_ns < issue) latest = std::max(latest, op.issue_ns);
+  }
+  return latest;
+}
+
+// The latest host function enqueued on `stream` in (after, issue), or kNone.
+uint32_t host_func_before(const Model& model, const QueueKey& stream, TimeNs issue, TimeNs after) {
+  auto it = model.host_funcs_by_stream.find(stream);
+  if (it == model.host_funcs_by_stream.end()) return kNone;
+  const auto& calls = it->second;
+  auto pos = std::lower_bound(calls.begin(), calls.end(), issue,
+                              [&](uint32_t c, TimeNs t0) { return model.event_calls[c].time_ns < t0; });
+  if (pos == calls.begin()) return kNone;
+  --pos;
+  return model.event_calls[*pos].time_ns > after ? *pos : kNone;
+}
+
 }  // namespace
 
 Split split_copy(const Model& model, uint32_t index, const AnalysisOptions& options) {
@@ -161,6 +192,10 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
   }
   if (previous_end <= issue) s.stream_predecessor = kNone;
   s.stream_order = clip(previous_end, t, start);
+  // A host function enqueued before it on its stream: the copy could not
+  // start before it had run, and its end is not recorded.
+  s.host_func = host_func_before(model, stream_key, issue, last_issue_before(model, stream_key, index, issue));
+  if (s.host_func != kNone) s.stream_order = start - t;
   t += s.stream_order;
 
   // Waiting for a declared dependency: stream-wait-events on its stream

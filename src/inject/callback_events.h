@@ -24,6 +24,7 @@ struct CallbackEvent {
     kProfilerStop,
     kEventRecord,  // an EventCall: cudaEventRecord and the like
     kStreamWait,   // an EventCall: cudaStreamWaitEvent and the like
+    kHostFunc,     // an EventCall: cudaLaunchHostFunc and the like
   };
   enum class FirstLaunch : uint8_t { kNo, kYes, kUnknown };
 

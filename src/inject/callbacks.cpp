@@ -299,6 +299,16 @@ EventCallArgs runtime_args(CallbackEvent::Type type, const void* p, bool per_thr
   const auto* params = static_cast<const Params*>(p);
   return {type, params->event, params->stream, per_thread, true};
 }
+// A host function: a stream, no event.
+template <typename Params>
+EventCallArgs host_func_args(const void* p, bool per_thread) {
+  const auto* params = static_cast<const Params*>(p);
+  if constexpr (requires { params->hStream; }) {
+    return {CallbackEvent::Type::kHostFunc, nullptr, params->hStream, per_thread, true};
+  } else {
+    return {CallbackEvent::Type::kHostFunc, nullptr, params->stream, per_thread, true};
+  }
+}
 
 EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* p) {
   constexpr auto kRecord = CallbackEvent::Type::kEventRecord;
@@ -315,6 +325,11 @@ EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid
       case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent: return driver_args<cuStreamWaitEvent_params>(kWait, p, false);
       case CUPTI_DRIVER_TRACE_CBID_cuStreamWaitEvent_ptsz:
         return driver_args<cuStreamWaitEvent_ptsz_params>(kWait, p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuLaunchHostFunc: return host_func_args<cuLaunchHostFunc_params>(p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuLaunchHostFunc_ptsz: return host_func_args<cuLaunchHostFunc_ptsz_params>(p, true);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamAddCallback: return host_func_args<cuStreamAddCallback_params>(p, false);
+      case CUPTI_DRIVER_TRACE_CBID_cuStreamAddCallback_ptsz:
+        return host_func_args<cuStreamAddCallback_ptsz_params>(p, true);
       default: return {};
     }
   }
@@ -331,6 +346,14 @@ EventCallArgs event_call_args(CUpti_CallbackDomain domain, CUpti_CallbackId cbid
       return runtime_args<cudaStreamWaitEvent_v3020_params>(kWait, p, false);
     case CUPTI_RUNTIME_TRACE_CBID_cudaStreamWaitEvent_ptsz_v7000:
       return runtime_args<cudaStreamWaitEvent_ptsz_v7000_params>(kWait, p, true);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaLaunchHostFunc_v10000:
+      return host_func_args<cudaLaunchHostFunc_v10000_params>(p, false);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaLaunchHostFunc_ptsz_v10000:
+      return host_func_args<cudaLaunchHostFunc_ptsz_v10000_params>(p, true);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaStreamAddCallback_v5000:
+      return host_func_args<cudaStreamAddCallback_v5000_params>(p, false);
+    case CUPTI_RUNTIME_TRACE_CBID_cudaStreamAddCallback_ptsz_v7000:
+      return host_func_args<cudaStreamAddCallback_ptsz_v7000_params>(p, true);
     default: return {};
   }
 }

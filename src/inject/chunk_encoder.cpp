@@ -149,10 +149,13 @@ void ChunkEncoder::add_callback_event(const CallbackEvent& e) {
                 fmt::format("cudaProfilerStop on thread {}: recording paused", e.thread_id)});
       break;
     case T::kEventRecord:
-    case T::kStreamWait: {
+    case T::kStreamWait:
+    case T::kHostFunc: {
       namespace kinds = fields::EventCall::Kind;
       protozero::pbf_writer c(periodic_.writer(), fields::Chunk::event_call);
-      c.add_enum(fields::EventCall::kind, e.type == T::kEventRecord ? kinds::RECORD : kinds::STREAM_WAIT);
+      c.add_enum(fields::EventCall::kind, e.type == T::kEventRecord  ? kinds::RECORD
+                                          : e.type == T::kStreamWait ? kinds::STREAM_WAIT
+                                                                     : kinds::HOST_FUNC);
       c.add_uint64(fields::EventCall::time_ns, e.time_ns);
       c.add_uint32(fields::EventCall::thread_id, e.thread_id);
       c.add_uint32(fields::EventCall::context_id, e.context_id);

@@ -69,6 +69,16 @@ json finding_json(const analysis::Finding& f) {
   return j;
 }
 
+// A host function enqueued on a copy's stream (an EventCall).
+json host_func_json(const analysis::Model& model, uint32_t call) {
+  const auto& c = model.event_calls[call];
+  json j = {{"time_ns", c.time_ns},   {"pid", model.processes[c.process].pid}, {"thread_id", c.thread_id},
+            {"stream_id", c.stream_id}, {"correlation_id", c.correlation_id}};
+  if (const uint32_t api = model.api_for_correlation(c.process, c.correlation_id); api != analysis::kNone)
+    j["api"] = ref_json(analysis::ref_api(model, api));
+  return j;
+}
+
 json split_json(const analysis::Model& model, const analysis::Split& split) {
   json j = {{"issue_to_start_ns", split.issue_to_start},
             {"intent_ns", split.intent_ns},
@@ -83,6 +93,7 @@ json split_json(const analysis::Model& model, const analysis::Split& split) {
   if (split.burst_first_api < model.api_calls.size()) {
     j["burst_first_api"] = ref_json(analysis::ref_api(model, split.burst_first_api));
   }
+  if (split.host_func < model.event_calls.size()) j["host_func"] = host_func_json(model, split.host_func);
   return j;
 }
 
@@ -150,6 +161,7 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
                       {"dropped_records", p.recorder->health.dropped_records()},
                       {"other_subscriber", p.recorder->health.other_subscriber()},
                       {"scheduling_env", p.scheduling_env},
+                      {"contradicting_records", p.contradicting_ops},
                       {"problems", p.problems},
                       {"not_recorded", p.not_recorded}});
   }
@@ -164,6 +176,8 @@ json render_json(const analysis::Analysis& a, const std::vector<uint32_t>& selec
 
   j["summary"] = {{"copies", s.copies},
                   {"without_issue", s.without_issue},
+                  {"contradicting", s.contradicting},
+                  {"behind_host_function", {{"copies", s.behind_host_func}, {"stream_order_ns", s.host_func_wait_ns}}},
                   {"flagged", s.flagged},
                   {"cold", s.cold},
                   {"held_flagged_ns", s.held_flagged_ns},

@@ -70,6 +70,11 @@ struct CauseTotal {
 struct Summary {
   uint64_t copies = 0;            // selected
   uint64_t without_issue = 0;     // no API record joined: not split
+  uint64_t contradicting = 0;     // records contradict their stream: not judged
+  // Waited in stream order behind a host function (Split::host_func), and
+  // their stream order in all.
+  uint64_t behind_host_func = 0;
+  analysis::TimeNs host_func_wait_ns = 0;
   uint64_t flagged = 0;
   // Late with no recorded work on their GPU ahead of them (CopyVerdict::cold):
   // not held, never counted as flagged.

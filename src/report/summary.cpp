@@ -99,6 +99,14 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
       ++s.without_issue;
       continue;
     }
+    if (v.contradicts) {
+      ++s.contradicting;
+      continue;
+    }
+    if (v.split.host_func != analysis::kNone) {
+      ++s.behind_host_func;
+      s.host_func_wait_ns += v.split.stream_order;
+    }
     const auto& op = model.ops[v.op];
     for (auto* g : {&by_stream_id[{op.process, op.context_id, op.stream_id, 0}],
                     &by_channel_id[{op.process, op.context_id, op.channel_id, op.channel_type}]}) {

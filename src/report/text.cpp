@@ -120,6 +120,12 @@ void split_text(std::string& out, const analysis::Model& model, const analysis::
     out += fmt::format(", of it {} in earlier calls of the burst", format_duration(split.held_in_burst));
   }
   out += ")\n";
+  if (split.host_func < model.event_calls.size()) {
+    const auto& c = model.event_calls[split.host_func];
+    out += fmt::format("    stream order behind a host function enqueued on stream {} by thread {} (corr {}) at {}; "
+                       "its run is not recorded\n",
+                       c.stream_id, c.thread_id, c.correlation_id, at(model, c.time_ns));
+  }
   if (!burst) return;
   out += fmt::format("    set out at {}", at(model, split.intent_ns));
   if (split.burst_first_api < model.api_calls.size()) {
@@ -216,6 +222,17 @@ std::string render_text(const analysis::Analysis& a, const std::vector<uint32_t>
   if (s.without_issue) {
     out += fmt::format("  {} cop{} without an API record (issue time unknown): not explained\n", s.without_issue,
                        s.without_issue == 1 ? "y" : "ies");
+  }
+  if (s.behind_host_func) {
+    out += fmt::format("  {} cop{} waited {} in stream order behind a host function on their stream "
+                       "(cudaLaunchHostFunc and the like; its run is not recorded, so it is stream order, not held)\n",
+                       s.behind_host_func, s.behind_host_func == 1 ? "y" : "ies", format_duration(s.host_func_wait_ns));
+  }
+  if (s.contradicting) {
+    out += fmt::format("  {} cop{} not judged: {} record{} contradict{} {} own stream (see Traces)\n", s.contradicting,
+                       s.contradicting == 1 ? "y" : "ies", s.contradicting == 1 ? "its" : "their",
+                       s.contradicting == 1 ? "" : "s", s.contradicting == 1 ? "s" : "",
+                       s.contradicting == 1 ? "its" : "their");
   }
   for (const auto& w : model.warnings) out += "warning: " + w + "\n";
 

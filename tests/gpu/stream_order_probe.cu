@@ -1,0 +1,133 @@
+// GPU program for tests/gpu/run_diagnosis2.sh (issue 22): copies whose
+// delay is their own stream's order, which CUPTI records only in part.
+//
+//   stream_order_probe host-func [--iterations N]
+//   stream_order_probe graph-copy [--iterations N]
+//
+// host-func: per iteration, on a copy stream, a 100 us kernel, then a host
+// function (cudaLaunchHostFunc) that sleeps 4 ms, then a 64 MiB
+// device-to-device copy; meanwhile a compute stream runs a 6 ms kernel
+// that fills every SM (work the copy does not depend on). The host
+// function notes CLOCK_REALTIME (CUPTI's clock) when it returns: the truth
+// of when the copy could start.
+//
+// graph-copy: a CUDA graph of a 48 MiB device-to-device copy node and a
+// kernel node after it, replayed N times on one stream, with CUDA events
+// around each replay's copy (a graph event-record node before and after);
+// the program's own timing of each copy is the truth a record that
+// contradicts its stream is checked against.
+//
+// Prints one JSON line: per iteration, the truth.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <cuda_runtime.h>
+
+#define PROBE_NAME "stream_order_probe"
+#include "probe_common.cuh"
+
+namespace {
+
+struct HostFuncNote {
+  unsigned long long returned_ns = 0;
+};
+
+void CUDART_CB sleep_4ms(void* data) {
+  usleep(4000);
+  static_cast<HostFuncNote*>(data)->returned_ns = realtime_ns();
+}
+
+int host_func(long iterations) {
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  cudaStream_t compute, copy;
+  CHECK(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
+  CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  const size_t bytes = size_t{64} << 20;
+  void *src = nullptr, *dst = nullptr;
+  CHECK(cudaMalloc(&src, bytes));
+  CHECK(cudaMalloc(&dst, bytes));
+  CHECK(cudaMemset(src, 1, bytes));
+  // Every kernel loaded and run once before the loop (no lazy-loading barrier).
+  spin_kernel<<<1, 32, 0, compute>>>(1000);
+  CHECK(cudaDeviceSynchronize());
+  std::vector<HostFuncNote> notes(iterations);
+  std::vector<unsigned long long> issued(iterations);
+  for (long it = 0; it < iterations; ++it) {
+    spin_kernel<<<sms * 8, 256, 0, compute>>>(6'000'000ull);
+    spin_kernel<<<sms, 128, 0, copy>>>(100'000ull);
+    CHECK(cudaLaunchHostFunc(copy, sleep_4ms, &notes[it]));
+    issued[it] = realtime_ns();
+    CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, copy));
+    CHECK(cudaDeviceSynchronize());
+  }
+  std::printf("{\"case\": \"host-func\", \"iterations\": [");
+  for (long it = 0; it < iterations; ++it)
+    std::printf("%s{\"copy_issued_ns\": %llu, \"host_func_returned_ns\": %llu}", it ? ", " : "", issued[it],
+                notes[it].returned_ns);
+  std::printf("]}\n");
+  return 0;
+}
+
+int graph_copy(long iterations) {
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  cudaStream_t stream, compute;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  CHECK(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
+  const size_t bytes = size_t{48} << 20;
+  void *src = nullptr, *dst = nullptr;
+  CHECK(cudaMalloc(&src, bytes));
+  CHECK(cudaMalloc(&dst, bytes));
+  CHECK(cudaMemset(src, 2, bytes));
+  cudaEvent_t before, after;
+  CHECK(cudaEventCreate(&before));
+  CHECK(cudaEventCreate(&after));
+  // Captured: event, copy, event, a short kernel.
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  CHECK(cudaEventRecord(before, stream));
+  CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream));
+  CHECK(cudaEventRecord(after, stream));
+  spin_kernel<<<sms, 128, 0, stream>>>(200'000ull);
+  CHECK(cudaStreamEndCapture(stream, &graph));
+  CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  spin_kernel<<<1, 32, 0, compute>>>(1000);
+  CHECK(cudaDeviceSynchronize());
+  std::vector<float> copy_ms(iterations);
+  for (long it = 0; it < iterations; ++it) {
+    spin_kernel<<<sms * 8, 256, 0, compute>>>(4'000'000ull);
+    CHECK(cudaGraphLaunch(exec, stream));
+    CHECK(cudaStreamSynchronize(stream));
+    CHECK(cudaEventElapsedTime(&copy_ms[it], before, after));
+    CHECK(cudaDeviceSynchronize());
+  }
+  std::printf("{\"case\": \"graph-copy\", \"bytes\": %zu, \"iterations\": [", bytes);
+  for (long it = 0; it < iterations; ++it) std::printf("%s{\"copy_ms_by_events\": %.4f}", it ? ", " : "", copy_ms[it]);
+  std::printf("]}\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s host-func|graph-copy [--iterations N]\n", argv[0]);
+    return 2;
+  }
+  const std::string which = argv[1];
+  long iterations = 12;
+  for (int i = 2; i + 1 < argc; i += 2)
+    if (std::strcmp(argv[i], "--iterations") == 0) iterations = std::atol(argv[i + 1]);
+  if (which == "host-func") return host_func(iterations);
+  if (which == "graph-copy") return graph_copy(iterations);
+  std::fprintf(stderr, "usage: %s host-func|graph-copy [--iterations N]\n", argv[0]);
+  return 2;
+}
