@@ -10,7 +10,7 @@ for f in src/inject/libholdup.so tools/holdup/holdup tools/workload/holdup-workl
          tests/inject/gpu/holdup_recorder_smoke tests/inject/gpu/holdup_thread_per_iteration \
          tests/inject/gpu/holdup_recorder_gpu_check tests/inject/gpu/holdup_crash_probe \
          tests/inject/gpu/holdup_fault_probe tests/inject/gpu/holdup_cupti_client_probe \
-         tests/inject/gpu/holdup_deep_queue_probe "$@"; do
+         tests/inject/gpu/holdup_deep_queue_probe tests/inject/gpu/holdup_stream_order_probe "$@"; do
   [ "$f" = "$build" ] && continue
   [ -e "$build/$f" ] || continue
   mkdir -p "$dest/$(dirname "$f")"
