@@ -248,6 +248,7 @@ class ChromeTrace final : public detail::ProcessWriter {
           {"callback_events_dropped", h.callback_events_dropped()},
           {"incomplete_records", h.incomplete_records()},
           {"incomplete_gpu_ops", process_.incomplete_ops()},
+          {"contradicting_gpu_ops", process_.contradicting_ops},
           {"other_subscriber", h.other_subscriber()},
           {"activity_callbacks_lost", h.activity_callbacks_lost()},
           {"capture_stopped", h.capture_stopped()},
@@ -351,6 +352,12 @@ class ChromeTrace final : public detail::ProcessWriter {
     e_.s(",\"blocks per SM\":").d(occ.blocks_per_sm).s(",\"warps per SM\":").d(occ.warps_per_sm);
     e_.s(",\"grid\":[").i(grid[0]).s(",").i(grid[1]).s(",").i(grid[2]).s("],\"block\":[").i(block[0]).s(",");
     e_.i(block[1]).s(",").i(block[2]).s("],\"est. achieved occupancy %\":").i(occ.occupancy_percent);
+    contradiction(op);
+  }
+
+  // A record that contradicts its own stream says so on the timeline.
+  void contradiction(const GpuOp& op) {
+    if (op.contradicts()) e_.s(",\"holdup: contradicts its own stream\":true");
   }
 
   void bandwidth(const GpuOp& op) {
@@ -366,6 +373,7 @@ class ChromeTrace final : public detail::ProcessWriter {
     e_.s(",\"args\":{\"device\":").n(op.device_id).s(",\"context\":").n(op.context_id).s(",\"stream\":").n(op.stream_id);
     e_.s(",\"correlation\":").n(op.correlation_id).s(",\"bytes\":").n(op.bytes_or_blocks);
     bandwidth(op);
+    contradiction(op);
   }
 
   void memcpy(const GpuOp& op, const OpExtra* x) {

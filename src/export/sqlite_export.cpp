@@ -105,7 +105,7 @@ CREATE TABLE HOLDUP_TRACE_HEALTH (
   buffersRequested INTEGER, buffersCompleted INTEGER, buffersDenied INTEGER, chunksFailed INTEGER,
   callbackEventsDropped INTEGER, incompleteRecords INTEGER, incompleteGpuOps INTEGER, buffersCutShort INTEGER,
   unreadBytes INTEGER, otherSubscriber INTEGER, activityCallbacksLost INTEGER, captureStopped INTEGER,
-  finalChunk INTEGER, finalFlushSignal INTEGER);
+  finalChunk INTEGER, finalFlushSignal INTEGER, contradictingGpuOps INTEGER);
 CREATE TABLE HOLDUP_TRACE_PROBLEMS (globalPid INTEGER, problem TEXT NOT NULL);
 CREATE TABLE HOLDUP_TRACE_NOT_RECORDED (globalPid INTEGER, what TEXT NOT NULL);
 CREATE TABLE HOLDUP_PATTERNS (
@@ -517,14 +517,14 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
                 "sequenceGaps", "readError", "verifiedChunks", "damagedChunks", "damagedBytes", "records", "droppedRecords", "zeroTimestampRecords", "unknownRecords",
                 "buffersRequested", "buffersCompleted", "buffersDenied", "chunksFailed", "callbackEventsDropped",
                 "incompleteRecords", "incompleteGpuOps", "buffersCutShort", "unreadBytes", "otherSubscriber",
-                "activityCallbacksLost", "captureStopped", "finalChunk", "finalFlushSignal"});
+                "activityCallbacksLost", "captureStopped", "finalChunk", "finalFlushSignal", "contradictingGpuOps"});
     row.i(gpid_).u(process_.pid).t(process_.hostname).t(process_.trace_path).i(problems.empty())
         .u(problems.size()).u(in.chunks).u(in.bytes).i(in.torn_tail).u(in.torn_bytes).u(in.sequence_gaps)
         .t(in.error).u(in.verified_chunks).u(in.damaged_chunks).u(in.damaged_bytes).u(h.records()).u(h.dropped_records()).u(h.zero_timestamp_records()).u(h.unknown_records())
         .u(h.buffers_requested()).u(h.buffers_completed()).u(h.buffers_denied()).u(h.chunks_failed())
         .u(h.callback_events_dropped()).u(h.incomplete_records()).u(process_.incomplete_ops())
         .u(h.buffers_cut_short()).u(h.unread_bytes()).i(h.other_subscriber()).i(h.activity_callbacks_lost())
-        .i(h.capture_stopped()).i(h.final_chunk()).u(h.final_flush_signal())
+        .i(h.capture_stopped()).i(h.final_chunk()).u(h.final_flush_signal()).u(process_.contradicting_ops)
         .run();
     Insert problem(db_, "HOLDUP_TRACE_PROBLEMS", {"globalPid", "problem"});
     for (const auto& text : problems) problem.i(gpid_).t(text).run();

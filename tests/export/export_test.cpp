@@ -511,6 +511,34 @@ TEST(Sqlite, RecorderHealthTable) {
   fs::remove_all(dir);
 }
 
+// A record that contradicts its own stream: every export says so.
+SyntheticTrace contradicting_trace() {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 4, 5);
+  t.memcpy(proto::DTOD, 100, 50'900, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, t.api("cudaMemcpyAsync", 90, 95));
+  t.memcpy(proto::DTOD, 4050, 4150, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, t.api("cudaMemcpyAsync", 1000, 1005));
+  return t;
+}
+
+TEST(Export, ContradictingRecordsTravelWithTheTrace) {
+  Synthetic s(contradicting_trace());
+  std::ostringstream out;
+  exporting::write_chrome_trace(s.input, 0, {0, 1, "position"}, out);
+  const json t = json::parse(out.str());
+  EXPECT_NE(t["holdup"]["problems"].dump().find("contradicts its own stream"), std::string::npos);
+  EXPECT_EQ(t["holdup"]["health"]["contradicting_gpu_ops"], 1);
+  int marked = 0;
+  for (const auto& e : t["traceEvents"])
+    if (e.contains("args") && e["args"].contains("holdup: contradicts its own stream")) ++marked;
+  EXPECT_EQ(marked, 1);
+  const auto dir = temp_dir("sqlite-contradicting");
+  std::string error;
+  ASSERT_TRUE(exporting::write_sqlite(s.input, 0, (dir / "c.sqlite").string(), &error)) << error;
+  Db db(dir / "c.sqlite");
+  EXPECT_EQ(db.one("SELECT contradictingGpuOps FROM HOLDUP_TRACE_HEALTH"), "1");
+  fs::remove_all(dir);
+}
+
 // Issue 12: what the settings left out travels with every export, apart
 // from what was lost.
 TEST(Export, NotRecordedTravelsWithTheTrace) {
