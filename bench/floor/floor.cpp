@@ -347,6 +347,10 @@ void apply(Floor& f, const FloorSet& from, const FloorSet& to) {
       count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
     for (CUpti_CallbackId cbid : inject::kEventCallDriverCbids)
       count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
+    for (CUpti_CallbackId cbid : inject::kHostFuncRuntimeCbids)
+      count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid));
+    for (CUpti_CallbackId cbid : inject::kHostFuncDriverCbids)
+      count(cuptiEnableCallback(to.cb_event ? 1 : 0, f.subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid));
   }
   for (size_t i = 0; i < kCuptiKinds.size(); ++i) {
     const uint32_t bit = 1u << i;

@@ -559,6 +559,13 @@ bool enable_callbacks(CUpti_SubscriberHandle subscriber, const Config& config, R
   for (CUpti_CallbackId cbid : kEventCallDriverCbids)
     all &= check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid),
                  "enabling an event-call driver callback", recorder, "callbacks-failed");
+  // Host functions: a failure here leaves the waits known (`all` unchanged).
+  for (CUpti_CallbackId cbid : kHostFuncRuntimeCbids)
+    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid), "enabling a host-function callback",
+          recorder, "callbacks-failed");
+  for (CUpti_CallbackId cbid : kHostFuncDriverCbids)
+    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid), "enabling a host-function callback",
+          recorder, "callbacks-failed");
   return all;
 }
 

@@ -28,6 +28,10 @@ for case in host-func graph-copy; do
   "$holdup" report --json "$dir/trace" > "$dir/report.json" 2> "$dir/report.err"
   "$holdup" report --no-histograms --top 3 "$dir/trace" > "$dir/report.txt" 2>&1
   head -12 "$dir/report.txt"
+  # The recorder's HOST_FUNC EventCalls (one per cudaLaunchHostFunc) and the
+  # records that contradict their stream, as the analysis counts them.
+  echo "  HOST_FUNC event calls: $("$holdup" dump "$dir/trace" 2>/dev/null | grep -c HOST_FUNC)"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); s=r["summary"]; print("  copies", s["copies"], "flagged", s["flagged"], "behind host function", s.get("behind_host_function"), "contradicting", s.get("contradicting"))' "$dir/report.json" 2>/dev/null
   # Alone: the program's own truth without a recorder.
   "$probe" "$case" --iterations "${ITERATIONS:-12}" > "$dir/truth-alone.json" 2>&1
 done

@@ -344,6 +344,14 @@ TEST(ChunkEncoderTest, EventCallsAndTheirHeaderFlag) {
   wait.object_id = 0;  // CUPTI could not name the stream
   wait.time_ns = 2000;
   writer.add_callback_event(wait);
+  CallbackEvent host_func = record;
+  host_func.type = CallbackEvent::Type::kHostFunc;
+  host_func.cbid = 284;  // cudaLaunchHostFunc
+  host_func.correlation_id = 42;
+  host_func.object_id = 14;
+  host_func.handle = 0;
+  host_func.time_ns = 3000;
+  writer.add_callback_event(host_func);
   writer.write_periodic();
   const std::string path = writer.path();
   writer.finish();
@@ -352,7 +360,7 @@ TEST(ChunkEncoderTest, EventCallsAndTheirHeaderFlag) {
   std::vector<pb::EventCall> calls;
   for (const auto& c : trace.chunk())
     for (const auto& e : c.event_call()) calls.push_back(e);
-  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls[0].kind(), pb::EventCall::RECORD);
   EXPECT_EQ(calls[0].domain(), pb::ApiCall::RUNTIME);
   EXPECT_EQ(calls[0].time_ns(), 1000u);
@@ -365,6 +373,12 @@ TEST(ChunkEncoderTest, EventCallsAndTheirHeaderFlag) {
   EXPECT_EQ(calls[1].kind(), pb::EventCall::STREAM_WAIT);
   EXPECT_EQ(calls[1].domain(), pb::ApiCall::DRIVER);
   EXPECT_EQ(calls[1].stream_id(), 0u);
+  // A host function: its stream, no event.
+  EXPECT_EQ(calls[2].kind(), pb::EventCall::HOST_FUNC);
+  EXPECT_EQ(calls[2].stream_id(), 14u);
+  EXPECT_EQ(calls[2].correlation_id(), 42u);
+  EXPECT_EQ(calls[2].event_handle(), 0u);
+  EXPECT_EQ(calls[2].cbid(), 284u);
   std::filesystem::remove_all(dir);
 }
 
