@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <queue>
 #include <tuple>
 #include <vector>
 
@@ -34,28 +35,33 @@ void flag(Model& m, uint32_t op, uint32_t witness, TimeNs overlap, Contradiction
   m.contradictions.push_back({op, witness, overlap, kind});
 }
 
-// One stream's ops with a known issuing call, in issue order, grouped by
-// issuing call: an op of a later group must not start before an earlier
-// group's copy or memset ends, nor a copy or memset before an earlier
-// group's kernel ends.
+// One stream's ops with a known issuing call, in issue order: an op must
+// not start before an earlier-issued copy or memset of its stream ends, nor
+// a copy or memset before an earlier-issued kernel ends. "Earlier" only
+// where the earlier call returned before the later one was entered (calls
+// of two threads that overlap may enqueue in either order); ops of one
+// call (a graph launch) are never compared with each other.
 void check_stream(Model& m, std::vector<uint32_t>& ops) {
   std::sort(ops.begin(), ops.end(), [&](uint32_t a, uint32_t b) {
     return std::tie(m.ops[a].issue_ns, m.ops[a].api, a) < std::tie(m.ops[b].issue_ns, m.ops[b].api, b);
   });
-  LatestEnd copies, kernels;  // of the groups before the current one
-  for (size_t begin = 0; begin < ops.size();) {
-    size_t end = begin;
-    while (end < ops.size() && m.ops[ops[end]].api == m.ops[ops[begin]].api) ++end;
-    for (size_t k = begin; k < end; ++k) {
-      const uint32_t later = ops[k];
-      const GpuOp& b = m.ops[later];
-      if (copies.op != kNone && copies.end_ns > b.start_ns + kStreamOrderSlackNs)
-        flag(m, copies.op, later, copies.end_ns - b.start_ns, Contradiction::Kind::overlaps_later_work);
-      if (b.is_copy() && kernels.op != kNone && kernels.end_ns > b.start_ns + kStreamOrderSlackNs)
-        flag(m, kernels.op, later, kernels.end_ns - b.start_ns, Contradiction::Kind::overlaps_later_work);
+  // Ops whose call has not returned by the current op's issue, by return.
+  const auto returns_later = [&](uint32_t a, uint32_t b) { return m.ops[a].api_end_ns > m.ops[b].api_end_ns; };
+  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(returns_later)> pending(returns_later);
+  LatestEnd copies, kernels;  // ops whose calls returned before the current op's call
+  for (const uint32_t later : ops) {
+    const GpuOp& b = m.ops[later];
+    // Strictly before: ops of the same call (entered at b.issue_ns) stay apart.
+    while (!pending.empty() && m.ops[pending.top()].api_end_ns < b.issue_ns) {
+      const uint32_t earlier = pending.top();
+      pending.pop();
+      (m.ops[earlier].is_copy() ? copies : kernels).offer(m, earlier);
     }
-    for (size_t k = begin; k < end; ++k) (m.ops[ops[k]].is_copy() ? copies : kernels).offer(m, ops[k]);
-    begin = end;
+    if (copies.op != kNone && copies.end_ns > b.start_ns + kStreamOrderSlackNs)
+      flag(m, copies.op, later, copies.end_ns - b.start_ns, Contradiction::Kind::overlaps_later_work);
+    if (b.is_copy() && kernels.op != kNone && kernels.end_ns > b.start_ns + kStreamOrderSlackNs)
+      flag(m, kernels.op, later, kernels.end_ns - b.start_ns, Contradiction::Kind::overlaps_later_work);
+    pending.push(later);
   }
 }
 

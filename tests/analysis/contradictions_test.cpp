@@ -94,6 +94,20 @@ TEST(Contradictions, OverlapsThatHappenAreNone) {
   EXPECT_EQ(model.processes[0].contradicting_ops, 0u);
 }
 
+// Two threads' calls on one stream that overlap in time may enqueue in
+// either order: the later-entered call's op running first is no
+// contradiction.
+TEST(Contradictions, OverlappingCallsOfTwoThreadsHaveNoOrder) {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 4, 5);
+  const uint32_t first_entered = t.api("cudaMemcpyAsync", 100, 130, 1);
+  const uint32_t second_entered = t.api("cudaMemcpyAsync", 105, 110, 2);  // got the stream first
+  t.memcpy(proto::DTOD, 120, 200, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, second_entered);
+  t.memcpy(proto::DTOD, 200, 300, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, first_entered);
+  auto model = build_model({{t.chunk()}});
+  EXPECT_TRUE(model.contradictions.empty());
+}
+
 // A kernel whose recorded end lies after a later copy of its stream began:
 // a copy never starts early, so the kernel's end cannot be true.
 TEST(Contradictions, KernelEndingAfterALaterCopyStarted) {
