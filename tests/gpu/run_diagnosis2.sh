@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU machine (issue 22): records tests/gpu/stream_order_probe's cases under
+# GPU machine (issue 22): records tests/gpu/stream_order_probe's cases (host-func,
+# graph-copy, time-slice: written 2026-12-07, not yet run on a GPU) under
 # `holdup run` and keeps, per case, the trace, the program's own truth
 # (its JSON line) and holdup's report, for fixtures in tests/data.
 #
@@ -20,7 +21,7 @@ mkdir -p "$OUT"
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   nvidia-smi --query-gpu=name,driver_version,uuid --format=csv,noheader | head -1 | sed 's/^/gpu: /'
 } | tee "$OUT/machine.txt"
-for case in host-func graph-copy; do
+for case in host-func graph-copy time-slice; do
   dir=$OUT/$case
   rm -rf "$dir" && mkdir -p "$dir/trace"
   "$holdup" run --output "$dir/trace" -- "$probe" "$case" --iterations "${ITERATIONS:-12}" > "$dir/truth.json" 2> "$dir/run.err"

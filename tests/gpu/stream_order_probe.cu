@@ -3,6 +3,7 @@
 //
 //   stream_order_probe host-func [--iterations N]
 //   stream_order_probe graph-copy [--iterations N]
+//   stream_order_probe time-slice [--iterations N]
 //
 // host-func: per iteration, on a copy stream, a 100 us kernel, then a host
 // function (cudaLaunchHostFunc) that sleeps 4 ms, then a 64 MiB
@@ -17,8 +18,19 @@
 // the program's own timing of each copy is the truth a record that
 // contradicts its stream is checked against.
 //
+// time-slice: a forked second process (traced too, under `holdup run`)
+// runs full-grid 2 ms kernels back to back on the same GPU while this one,
+// per iteration, runs a one-block sentinel kernel for 8 ms that reads the
+// GPU's global timer in a loop and notes every gap over 20 us (its
+// context was switched out: the GPU ran the other process), and 1 ms in
+// issues a 64 MiB device-to-device copy on another stream. The sentinel's
+// gaps, as offsets from its first read (its kernel record's start), are
+// the truth of when this process was time-sliced out; the copy's events
+// time it.
+//
 // Prints one JSON line: per iteration, the truth.
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -115,11 +127,95 @@ int graph_copy(long iterations) {
   return 0;
 }
 
+constexpr int kMaxGaps = 64;
+struct SentinelLog {
+  unsigned long long first_ns;
+  unsigned int gaps;
+  unsigned long long gap_begin[kMaxGaps];  // offsets from first_ns
+  unsigned long long gap_end[kMaxGaps];
+};
+
+__global__ void sentinel(SentinelLog* log, unsigned long long run_ns) {
+  const unsigned long long first = global_ns();
+  unsigned long long last = first;
+  unsigned int gaps = 0;
+  while (last - first < run_ns) {
+    const unsigned long long now = global_ns();
+    if (now - last > 20'000ull && gaps < kMaxGaps) {
+      log->gap_begin[gaps] = last - first;
+      log->gap_end[gaps] = now - first;
+      ++gaps;
+    }
+    last = now;
+  }
+  log->first_ns = first;
+  log->gaps = gaps;
+}
+
+// The other process: full-grid kernels back to back until `seconds` pass.
+int other_process(double seconds) {
+  int sms = 0;
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const double end = monotonic_s() + seconds;
+  while (monotonic_s() < end) {
+    for (int k = 0; k < 8; ++k) spin_kernel<<<sms * 8, 256>>>(2'000'000ull);
+    CHECK(cudaDeviceSynchronize());
+  }
+  return 0;
+}
+
+int time_slice(long iterations) {
+  const double seconds = 3.0 + iterations * 0.03;
+  const pid_t child = fork();  // before this process touches CUDA
+  if (child == 0) std::exit(other_process(seconds));
+  cudaStream_t watch, copy;
+  CHECK(cudaStreamCreateWithFlags(&watch, cudaStreamNonBlocking));
+  CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  const size_t bytes = size_t{64} << 20;
+  void *src = nullptr, *dst = nullptr;
+  CHECK(cudaMalloc(&src, bytes));
+  CHECK(cudaMalloc(&dst, bytes));
+  CHECK(cudaMemset(src, 3, bytes));
+  SentinelLog* log = nullptr;
+  CHECK(cudaMallocHost(&log, sizeof(SentinelLog) * iterations));
+  cudaEvent_t before, after;
+  CHECK(cudaEventCreate(&before));
+  CHECK(cudaEventCreate(&after));
+  sentinel<<<1, 1, 0, watch>>>(log, 1000);
+  CHECK(cudaDeviceSynchronize());
+  usleep(500'000);  // the other process is running
+  std::vector<unsigned long long> issued(iterations);
+  std::vector<float> copy_ms(iterations);
+  for (long it = 0; it < iterations; ++it) {
+    sentinel<<<1, 1, 0, watch>>>(&log[it], 8'000'000ull);
+    usleep(1000);
+    issued[it] = realtime_ns();
+    CHECK(cudaEventRecord(before, copy));
+    CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, copy));
+    CHECK(cudaEventRecord(after, copy));
+    CHECK(cudaDeviceSynchronize());
+    CHECK(cudaEventElapsedTime(&copy_ms[it], before, after));
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::printf("{\"case\": \"time-slice\", \"other_process_exit\": %d, \"iterations\": [",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  for (long it = 0; it < iterations; ++it) {
+    const SentinelLog& l = log[it];
+    std::printf("%s{\"copy_issued_ns\": %llu, \"copy_ms_by_events\": %.4f, \"sentinel_gaps_ns\": [", it ? ", " : "",
+                issued[it], copy_ms[it]);
+    for (unsigned g = 0; g < l.gaps; ++g) std::printf("%s[%llu, %llu]", g ? ", " : "", l.gap_begin[g], l.gap_end[g]);
+    std::printf("]}");
+  }
+  std::printf("]}\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s host-func|graph-copy [--iterations N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s host-func|graph-copy|time-slice [--iterations N]\n", argv[0]);
     return 2;
   }
   const std::string which = argv[1];
@@ -128,6 +224,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--iterations") == 0) iterations = std::atol(argv[i + 1]);
   if (which == "host-func") return host_func(iterations);
   if (which == "graph-copy") return graph_copy(iterations);
-  std::fprintf(stderr, "usage: %s host-func|graph-copy [--iterations N]\n", argv[0]);
+  if (which == "time-slice") return time_slice(iterations);
+  std::fprintf(stderr, "usage: %s host-func|graph-copy|time-slice [--iterations N]\n", argv[0]);
   return 2;
 }
