@@ -538,34 +538,35 @@ bool set_up_activity_buffers(const Config& config, Recorder& recorder) {
   return registered;
 }
 
+// Enables every callback of `cbids` in `domain`; whether all were enabled
+// (each failure is one warning and note).
+template <size_t N>
+bool enable_each(CUpti_SubscriberHandle subscriber, CUpti_CallbackDomain domain, const CUpti_CallbackId (&cbids)[N],
+                 const char* what, Recorder& recorder) {
+  bool all = true;
+  for (CUpti_CallbackId cbid : cbids)
+    all &= check(cuptiEnableCallback(1, subscriber, domain, cbid), what, recorder, "callbacks-failed");
+  return all;
+}
+
 // The callbacks holdup reads on the app's threads: resources (contexts,
 // streams, modules), kernel launches, the runtime calls in kRuntimeCbids,
-// and (with Config::event_calls) event records and stream waits. Returns
-// whether every event-call callback is on.
+// and (with Config::event_calls) event records, stream waits and host
+// functions. Returns whether every event-call callback is on.
 bool enable_callbacks(CUpti_SubscriberHandle subscriber, const Config& config, Recorder& recorder) {
+  constexpr auto kDriver = CUPTI_CB_DOMAIN_DRIVER_API;
+  constexpr auto kRuntime = CUPTI_CB_DOMAIN_RUNTIME_API;
   check(cuptiEnableDomain(1, subscriber, CUPTI_CB_DOMAIN_RESOURCE), "enabling RESOURCE callbacks", recorder,
         "callbacks-failed");
-  for (CUpti_CallbackId cbid : kLaunchCbids)
-    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid), "enabling a kernel launch callback",
-          recorder, "callbacks-failed");
-  for (CUpti_CallbackId cbid : kRuntimeCbids)
-    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid), "enabling a runtime callback",
-          recorder, "callbacks-failed");
+  enable_each(subscriber, kDriver, kLaunchCbids, "enabling a kernel launch callback", recorder);
+  enable_each(subscriber, kRuntime, kRuntimeCbids, "enabling a runtime callback", recorder);
   if (!config.event_calls) return false;
-  bool all = true;
-  for (CUpti_CallbackId cbid : kEventCallRuntimeCbids)
-    all &= check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid),
-                 "enabling an event-call runtime callback", recorder, "callbacks-failed");
-  for (CUpti_CallbackId cbid : kEventCallDriverCbids)
-    all &= check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid),
-                 "enabling an event-call driver callback", recorder, "callbacks-failed");
+  bool all = enable_each(subscriber, kRuntime, kEventCallRuntimeCbids, "enabling an event-call runtime callback",
+                         recorder);
+  all &= enable_each(subscriber, kDriver, kEventCallDriverCbids, "enabling an event-call driver callback", recorder);
   // Host functions: a failure here leaves the waits known (`all` unchanged).
-  for (CUpti_CallbackId cbid : kHostFuncRuntimeCbids)
-    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid), "enabling a host-function callback",
-          recorder, "callbacks-failed");
-  for (CUpti_CallbackId cbid : kHostFuncDriverCbids)
-    check(cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid), "enabling a host-function callback",
-          recorder, "callbacks-failed");
+  enable_each(subscriber, kRuntime, kHostFuncRuntimeCbids, "enabling a host-function callback", recorder);
+  enable_each(subscriber, kDriver, kHostFuncDriverCbids, "enabling a host-function callback", recorder);
   return all;
 }
 

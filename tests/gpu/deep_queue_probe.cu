@@ -43,13 +43,11 @@ int main(int argc, char** argv) {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   cudaStream_t compute, copy;
-  CHECK(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
-  CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  two_streams(&compute, &copy);
   const size_t bytes = size_t{64} << 20;
-  void *src = nullptr, *dst = nullptr;
-  CHECK(cudaMalloc(&src, bytes));
-  CHECK(cudaMalloc(&dst, bytes));
-  CHECK(cudaMemset(src, 1, bytes));
+  const CopyBuffers buffers = copy_buffers(bytes, 1);
+  void* const src = buffers.src;
+  void* const dst = buffers.dst;
   CHECK(cudaDeviceSynchronize());
 
   const double loop_start = monotonic_s();

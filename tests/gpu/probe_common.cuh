@@ -44,3 +44,22 @@ inline double monotonic_s() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
+
+// A copy's two device buffers of `bytes`, the source filled with `fill`.
+struct CopyBuffers {
+  void* src = nullptr;
+  void* dst = nullptr;
+};
+inline CopyBuffers copy_buffers(size_t bytes, int fill) {
+  CopyBuffers b;
+  CHECK(cudaMalloc(&b.src, bytes));
+  CHECK(cudaMalloc(&b.dst, bytes));
+  CHECK(cudaMemset(b.src, fill, bytes));
+  return b;
+}
+
+// Two non-blocking streams (a compute and a copy stream, say).
+inline void two_streams(cudaStream_t* a, cudaStream_t* b) {
+  CHECK(cudaStreamCreateWithFlags(a, cudaStreamNonBlocking));
+  CHECK(cudaStreamCreateWithFlags(b, cudaStreamNonBlocking));
+}

@@ -59,13 +59,11 @@ int host_func(long iterations) {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   cudaStream_t compute, copy;
-  CHECK(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
-  CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  two_streams(&compute, &copy);
   const size_t bytes = size_t{64} << 20;
-  void *src = nullptr, *dst = nullptr;
-  CHECK(cudaMalloc(&src, bytes));
-  CHECK(cudaMalloc(&dst, bytes));
-  CHECK(cudaMemset(src, 1, bytes));
+  const CopyBuffers buffers = copy_buffers(bytes, 1);
+  void* const src = buffers.src;
+  void* const dst = buffers.dst;
   // Every kernel loaded and run once before the loop (no lazy-loading barrier).
   spin_kernel<<<1, 32, 0, compute>>>(1000);
   CHECK(cudaDeviceSynchronize());
@@ -91,13 +89,11 @@ int graph_copy(long iterations) {
   int sms = 0;
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   cudaStream_t stream, compute;
-  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  CHECK(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
+  two_streams(&stream, &compute);
   const size_t bytes = size_t{48} << 20;
-  void *src = nullptr, *dst = nullptr;
-  CHECK(cudaMalloc(&src, bytes));
-  CHECK(cudaMalloc(&dst, bytes));
-  CHECK(cudaMemset(src, 2, bytes));
+  const CopyBuffers buffers = copy_buffers(bytes, 2);
+  void* const src = buffers.src;
+  void* const dst = buffers.dst;
   cudaEvent_t before, after;
   CHECK(cudaEventCreate(&before));
   CHECK(cudaEventCreate(&after));
@@ -169,13 +165,11 @@ int time_slice(long iterations) {
   const pid_t child = fork();  // before this process touches CUDA
   if (child == 0) std::exit(other_process(seconds));
   cudaStream_t watch, copy;
-  CHECK(cudaStreamCreateWithFlags(&watch, cudaStreamNonBlocking));
-  CHECK(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  two_streams(&watch, &copy);
   const size_t bytes = size_t{64} << 20;
-  void *src = nullptr, *dst = nullptr;
-  CHECK(cudaMalloc(&src, bytes));
-  CHECK(cudaMalloc(&dst, bytes));
-  CHECK(cudaMemset(src, 3, bytes));
+  const CopyBuffers buffers = copy_buffers(bytes, 3);
+  void* const src = buffers.src;
+  void* const dst = buffers.dst;
   SentinelLog* log = nullptr;
   CHECK(cudaMallocHost(&log, sizeof(SentinelLog) * iterations));
   cudaEvent_t before, after;
