@@ -113,16 +113,23 @@ uint32_t unseen_wait_before(const Model& model, const GpuOp& op, TimeNs after) {
   return *std::prev(pos);
 }
 
+// Where op `index` stands in its stream's list, sorted by (start, end,
+// index) as ModelBuilder::finish sorts it.
+std::vector<uint32_t>::const_iterator stream_position(const Model& model, const std::vector<uint32_t>& list,
+                                                      uint32_t index) {
+  return std::lower_bound(list.begin(), list.end(), index, [&](uint32_t a, uint32_t b) {
+    return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
+           std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
+  });
+}
+
 // The latest issue, before `issue`, of the ops that started before the
 // copy (`self`) on its stream (0 if none within the look-back).
 TimeNs last_issue_before(const Model& model, const QueueKey& stream, uint32_t self, TimeNs issue) {
   auto it = model.ops_by_stream.find(stream);
   if (it == model.ops_by_stream.end()) return 0;
   const auto& list = it->second;
-  auto pos = std::lower_bound(list.begin(), list.end(), self, [&](uint32_t a, uint32_t b) {
-    return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
-           std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
-  });
+  auto pos = stream_position(model, list, self);
   TimeNs latest = 0;
   for (int steps = 0; pos != list.begin() && steps < kMaxStreamLookback; ++steps) {
     --pos;
@@ -172,11 +179,7 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
   TimeNs previous_issue = 0;  // of the op just before it in stream order
   if (auto it = model.ops_by_stream.find(stream_key); it != model.ops_by_stream.end()) {
     const auto& list = it->second;
-    // The list is sorted by (start, end, index), as ModelBuilder::finish sorts it.
-    auto pos = std::lower_bound(list.begin(), list.end(), index, [&](uint32_t a, uint32_t b) {
-      return std::tie(model.ops[a].start_ns, model.ops[a].end_ns, a) <
-             std::tie(model.ops[b].start_ns, model.ops[b].end_ns, b);
-    });
+    auto pos = stream_position(model, list, index);
     if (pos != list.begin() && model.ops[*std::prev(pos)].has_issue()) {
       previous_issue = model.ops[*std::prev(pos)].issue_ns;
     }

@@ -1,11 +1,11 @@
 // `holdup report` and `holdup check` as functions (the verbs in
 // tools/holdup only parse the command line), so tests run them directly.
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <memory>
 #include <ostream>
-
-#include <sys/stat.h>
 #include <string_view>
 
 #include <fmt/format.h>
