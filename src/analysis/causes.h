@@ -69,6 +69,15 @@ std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds*
 // the call waited for it. kNone if none.
 uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache);
 
+// How long the call `api` waited for the context lock `holder` held (0:
+// not a wait). Either the call lasted host_lock_factor times its normal
+// cost (the excess), or it was entered while the holder held the lock and
+// waited past host_lock_min_ns (from its start to the holder's end). The
+// second needs no median: where every call of a name waited (a proxy whose
+// every event record meets another thread's limit change), the median is
+// the wait itself.
+TimeNs lock_wait_ns(const Model& model, uint32_t api, uint32_t holder, TimeNs normal, const AnalysisOptions& options);
+
 // The earlier calls of the issuing thread's burst that ends in the copy's
 // call: back to back (gaps <= burst_gap_ns; burst_gap_lean_ns in a process
 // whose query calls were not recorded), after the thread's previous copy or

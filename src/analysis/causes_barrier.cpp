@@ -407,6 +407,21 @@ uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache)
   return holder;
 }
 
+TimeNs lock_wait_ns(const Model& model, uint32_t api, uint32_t holder, TimeNs normal, const AnalysisOptions& options) {
+  if (holder == kNone) return 0;
+  const ApiCall& call = model.api_calls[api];
+  const ApiCall& h = model.api_calls[holder];
+  const TimeNs duration = call.duration();
+  TimeNs wait = 0;
+  if (duration > options.host_lock_min_ns && duration > static_cast<TimeNs>(options.host_lock_factor) * normal) {
+    wait = duration - normal;
+  }
+  if (h.start_ns <= call.start_ns && h.end_ns > call.start_ns && h.end_ns - call.start_ns > options.host_lock_min_ns) {
+    wait = std::max(wait, std::min(h.end_ns - call.start_ns, duration));
+  }
+  return wait;
+}
+
 namespace {
 
 // One call of the burst (or the copy's own) that waited for a holder.
@@ -466,24 +481,21 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
   const ApiCall& call = model.api_calls[in.copy.api];
   const TimeNs duration = call.duration();
   const TimeNs normal = in.split.normal_api_ns;
-  const bool long_call = duration > in.options.host_lock_min_ns &&
-                         duration > static_cast<TimeNs>(in.options.host_lock_factor) * normal;
-  StalledCall own{in.copy.api, find_lock_holder(model, in.copy.api, in.barrier_kinds),
-                  duration > normal ? duration - normal : 0, true};
+  const uint32_t own_holder = find_lock_holder(model, in.copy.api, in.barrier_kinds);
+  const TimeNs own_wait = lock_wait_ns(model, in.copy.api, own_holder, normal, in.options);
+  const bool long_call = own_wait > 0 || (duration > in.options.host_lock_min_ns &&
+                                          duration > static_cast<TimeNs>(in.options.host_lock_factor) * normal);
+  StalledCall own{in.copy.api, own_holder, own_wait > 0 ? own_wait : (duration > normal ? duration - normal : 0), true};
 
   // Earlier calls of the burst that waited (split.cpp counted them).
   std::vector<StalledCall> earlier;
   if (in.split.held_in_burst > 0) {
     for (uint32_t b : burst_before(model, in.copy.api, in.options)) {
-      const ApiCall& c = model.api_calls[b];
-      const TimeNs c_normal = normal_api_cost(model, c, in.options);
-      if (c.duration() <= in.options.host_lock_min_ns ||
-          c.duration() <= static_cast<TimeNs>(in.options.host_lock_factor) * c_normal) {
-        continue;
-      }
       if (!barrier_kind_of(model, b, in.barrier_kinds).empty()) continue;
       const uint32_t holder = find_lock_holder(model, b, in.barrier_kinds);
-      if (holder != kNone) earlier.push_back({b, holder, c.duration() - c_normal, false});
+      const TimeNs wait =
+          lock_wait_ns(model, b, holder, normal_api_cost(model, model.api_calls[b], in.options), in.options);
+      if (wait > 0) earlier.push_back({b, holder, wait, false});
     }
   }
   if (!long_call && own.holder == kNone && earlier.empty()) return std::nullopt;

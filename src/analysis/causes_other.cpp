@@ -44,6 +44,32 @@ TimeNs usual_duration(const Model& model, uint32_t k) {
   return durations[durations.size() / 2];
 }
 
+// Work of the copy's own context that had been issued before the hold
+// began and started with the copy (within adjacency_ns of its start),
+// while nothing of that context ran on the GPU during the hold: the whole
+// context was off the GPU, not the copy alone. kNone if none.
+uint32_t resumed_with_copy(const CauseInput& in, TimeNs hb, TimeNs he) {
+  const Model& model = in.model;
+  const GpuOp& copy = in.copy;
+  const auto own = [&](const GpuOp& o) { return o.process == copy.process && o.context_id == copy.context_id; };
+  const TimeNs adjacency = in.options.adjacency_ns;
+  if (he <= hb + adjacency) return kNone;
+  bool ran = false;  // before the copy's start, less what starts with it
+  for_each_op_overlapping(model, copy.gpu, hb, he - adjacency, [&](uint32_t o) {
+    const GpuOp& op = model.ops[o];
+    if (own(op) && &op != &copy && op.end_ns > op.start_ns) ran = true;
+  });
+  if (ran) return kNone;
+  uint32_t resumed = kNone;
+  for_each_op_overlapping(model, copy.gpu, he > adjacency ? he - adjacency : 0, he + adjacency, [&](uint32_t o) {
+    const GpuOp& op = model.ops[o];
+    if (!own(op) || &op == &copy || !op.has_issue() || op.issue_ns >= hb) return;
+    if (op.start_ns + adjacency < he || op.start_ns > he + adjacency) return;
+    if (resumed == kNone || op.issue_ns < model.ops[resumed].issue_ns) resumed = o;
+  });
+  return resumed;
+}
+
 }  // namespace
 
 std::optional<Finding> find_other_process(const CauseInput& in) {
@@ -119,7 +145,24 @@ std::optional<Finding> find_other_process(const CauseInput& in) {
       break;
     }
   }
-  f.claimed = ran_through && (adjacent != kNone || stretched != kNone);
+  // Or: the copy's context ran nothing during the hold, though it had
+  // other work issued before it, which started with the copy.
+  uint32_t resumed = kNone;
+  if (adjacent == kNone && stretched == kNone) resumed = resumed_with_copy(in, hb, he);
+  if (resumed != kNone) {
+    const GpuOp& r = model.ops[resumed];
+    Signal s;
+    s.code = "other-process.context-resumed";
+    s.text = fmt::format("the copy's context ran nothing on the GPU during the hold, though {} on its stream {} had been "
+                         "issued {} before the hold began; it started {} {} the copy: the context was off the GPU",
+                         model.describe(r), r.stream_id, format_duration(hb - r.issue_ns),
+                         format_duration(r.start_ns > he ? r.start_ns - he : he - r.start_ns),
+                         r.start_ns > he ? "after" : "before");
+    s.records.push_back(ref_op(model, resumed));
+    f.signals.push_back(std::move(s));
+    f.released_ns = he;
+  }
+  f.claimed = ran_through && (adjacent != kNone || stretched != kNone || resumed != kNone);
   f.explains_ns = through;
   f.remedy = "processes sharing a GPU without MPS take turns (time-slicing): run them under MPS "
              "(nvidia-cuda-mps-control -d) or give each its own GPU";

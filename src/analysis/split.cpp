@@ -170,6 +170,12 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
   // Host-staged copies (synchronous, pageable) spend their call staging
   // data: the call up to the GPU start is their cost.
   s.normal_api_ns = op.host_staged() ? call.duration() : normal_api_cost(model, call, options);
+  // A call that waited for another thread's lock is not its normal cost,
+  // however many of its kind waited too.
+  if (!op.host_staged() && call.duration() > options.host_lock_min_ns) {
+    const TimeNs wait = lock_wait_ns(model, op.api, find_lock_holder(model, op.api, cache), s.normal_api_ns, options);
+    if (wait > 0) s.normal_api_ns = std::min(s.normal_api_ns, call.duration() - wait);
+  }
   s.api = std::min({call.duration(), s.normal_api_ns, s.issue_to_start});
   TimeNs t = issue + s.api;
 
@@ -243,15 +249,9 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
     TimeNs stalled = 0;
     const auto burst = burst_before(model, op.api, options);
     for (uint32_t b : burst) {
-      const ApiCall& c = model.api_calls[b];
-      const TimeNs normal = normal_api_cost(model, c, options);
-      if (c.duration() <= options.host_lock_min_ns ||
-          c.duration() <= static_cast<TimeNs>(options.host_lock_factor) * normal) {
-        continue;
-      }
       if (!barrier_kind_of(model, b, cache).empty()) continue;  // its own work, not a wait
-      if (find_lock_holder(model, b, cache) == kNone) continue;
-      stalled += c.duration() - normal;
+      const uint32_t holder = find_lock_holder(model, b, cache);
+      stalled += lock_wait_ns(model, b, holder, normal_api_cost(model, model.api_calls[b], options), options);
     }
     if (stalled > 0) {
       s.burst_first_api = burst.back();
