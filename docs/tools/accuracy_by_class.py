@@ -14,12 +14,15 @@ CLASSES = [
     ("class 1: SM copy behind cuBLAS GEMMs, also after a met `wait_stream` (corpus)",
      {"gemm-side-copy", "gemm-side-copy-b", "wait-stream", "wait-stream-b"}),
     ("class 2: stall in the issuing thread's burst / host lock (workload seed-alloc, set-limit, module-reload, "
-     "host-lock; corpus allocator)", {"seed-alloc", "set-limit", "module-reload", "host-lock", "allocator"}),
+     "host-lock; corpus allocator; probe context-hold, every iteration held)",
+     {"seed-alloc", "set-limit", "module-reload", "host-lock", "allocator", "context-hold"}),
     ("class 3: shared hardware queue, device synchronize after the copy (workload; corpus with "
      "`CUDA_DEVICE_MAX_CONNECTIONS=1`)", {"shared-queue"}),
     ("device-wide barrier (lazy load, seed pattern)", {"seed-lazy"}),
     ("legacy default stream", {"default-stream", "default-stream-blocking"}),
-    ("another process on the GPU (corpus two-process; workload time-slice)", {"two-process", "time-slice"}),
+    ("another process on the GPU (corpus two-process; workload and probe time-slice)", {"two-process", "time-slice"}),
+    ("own stream order behind a host function (probe host-func; not a hold)", {"host-func"}),
+    ("records that contradict their stream (probe graph-copy; never a hold)", {"graph-copy"}),
 ]
 CONTROLS = "controls (designed controls and remedies, corpus pinned prefetch, allocator without churn, IPC copies)"
 OTHER = "other fixtures (scenarios of no class above, remedies that showed a hold)"

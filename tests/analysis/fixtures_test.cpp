@@ -6,7 +6,8 @@
 // memcpy records (not memsets) of `copy_bytes` bytes in issue order are `calibration_copies`
 // start-up copies, `warmup` warm-up iterations, then iteration 0, 1, ...
 // For every measured iteration: flagged == held, and a held copy's primary
-// cause is one of `cause` (and its first blocker of kind `blocker`). In a
+// cause is one of `cause` (and its first blocker of kind `blocker`); where
+// `behind_host_func` is true its split names the host function. In a
 // fixture with control=true no copy issued at or after the first measured
 // iteration is flagged. The command line is stripped from every trace: no
 // verdict can depend on the scenario's name.
@@ -42,14 +43,15 @@ bool print_table() {
   return v && *v && std::string(v) != "0";
 }
 
-// The fixture sets: the workload's runs (MANIFEST.json) and the
-// real-library corpus (corpus/MANIFEST.json, tests/corpus). Each fixture's
+// The fixture sets: the workload's runs (MANIFEST.json), the
+// real-library corpus (corpus/MANIFEST.json, tests/corpus) and the
+// stream-order probe's cases (diagnosis2/MANIFEST.json, tests/gpu). Each fixture's
 // trace paths are relative to its manifest's folder, kept in "_dir".
 std::optional<nlohmann::json> read_manifest() {
   nlohmann::json all;
   all["fixtures"] = nlohmann::json::array();
   bool found = false;
-  for (const auto& dir : {data_dir(), data_dir() / "corpus"}) {
+  for (const auto& dir : {data_dir(), data_dir() / "corpus", data_dir() / "diagnosis2"}) {
     const auto path = dir / "MANIFEST.json";
     if (!std::filesystem::exists(path)) continue;
     found = true;
@@ -205,6 +207,9 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
         }
         const bool held = truth["held"].get<bool>();
         EXPECT_EQ(v.flagged, held);
+        if (truth.value("behind_host_func", false)) {
+          EXPECT_NE(v.split.host_func, analysis::kNone) << "a host function on its stream is not named";
+        }
         if (held) {
           ++acc.held;
           acc.flagged += v.flagged ? 1 : 0;
