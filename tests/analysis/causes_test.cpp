@@ -459,6 +459,54 @@ TEST(Causes, AnotherProcessOnTheSameGpu) {
   EXPECT_NE(f.remedy.find("MPS"), std::string::npos);
 }
 
+// Time-slicing seen from the copy's own context: its other work, issued
+// before the copy on an idle stream, started only with it, while nothing
+// of the context ran and the other process's (stretched) kernels ran
+// through the hold. Their usual length is no guide here: every one of
+// them is stretched.
+TEST(Causes, AnotherProcessWhileTheWholeContextWasOff) {
+  SyntheticTrace mine(100);
+  mine.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  const uint32_t sentinel = mine.launch(0, 10);
+  const uint32_t copy = mine.api("cudaMemcpyAsync", 1000, 1005, 2);
+  mine.kernel("sentinel", 2300, 9000, kComputeStream, 2, sentinel, 1, 1);
+  mine.memcpy(proto::DTOD, 2302, 2350, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, copy);
+  SyntheticTrace other(200);
+  for (int k = 0; k < 4; ++k) {
+    other.kernel("their_kernel", -4500 + k * 4500.0, k * 4500.0, kComputeStream, 2, other.launch(-5000, -4990));
+  }
+  auto model = build_model({{mine.chunk()}, {other.chunk()}});
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  EXPECT_EQ(v.cause, Cause::other_process);
+  const auto& f = primary(a, v);
+  bool resumed = false;
+  for (const auto& s : f.signals) resumed = resumed || s.code == "other-process.context-resumed";
+  EXPECT_TRUE(resumed);
+}
+
+// The same, but the copy's own context ran a kernel through the hold: it
+// was on the GPU, and the other process's kernels alone prove nothing.
+TEST(Causes, OwnContextRunningIsNotTimeSlicing) {
+  SyntheticTrace mine(100);
+  mine.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  const uint32_t sentinel = mine.launch(0, 10);
+  const uint32_t copy = mine.api("cudaMemcpyAsync", 1000, 1005, 2);
+  mine.kernel("sentinel", 20, 9000, kComputeStream, 2, sentinel, 1, 1);
+  mine.kernel("late", 2300, 2400, 15, 4, mine.launch(500, 510), 1, 1);
+  mine.memcpy(proto::DTOD, 2302, 2350, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, copy);
+  SyntheticTrace other(200);
+  for (int k = 0; k < 4; ++k) {
+    other.kernel("their_kernel", -4500 + k * 4500.0, k * 4500.0, kComputeStream, 2, other.launch(-5000, -4990));
+  }
+  auto model = build_model({{mine.chunk()}, {other.chunk()}});
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  ASSERT_TRUE(v.flagged);
+  EXPECT_NE(v.cause, Cause::other_process);
+}
+
 TEST(Causes, LegacyDefaultStream) {
   SyntheticTrace t(100);
   t.stream(kCopyStream, 1);  // blocking

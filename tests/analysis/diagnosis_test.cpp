@@ -131,6 +131,51 @@ TEST(Diagnosis, StallInAnEarlierCallOfTheBurstIsAHostLock) {
   EXPECT_EQ(f.blockers.front().record.correlation_id, free_call);
 }
 
+// Every event record of the proxy waited for another thread's limit change
+// (the probe's context-hold case): the median event record is the wait
+// itself, so the wait is read from the holder's span, not from the median.
+TEST(Diagnosis, EveryIterationHeldByTheLockIsStillAHostLock) {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 5, 5, 2);
+  std::vector<uint32_t> copies, holders;
+  for (int it = 0; it < 4; ++it) {
+    const double base = it * 10000.0;
+    holders.push_back(t.api("cudaDeviceSetLimit", base + 0, base + 6000, 1));
+    t.api("cudaEventRecord", base + 300, base + 6030, 2);  // entered while held, returned 30 us after
+    copies.push_back(t.api("cudaMemcpyAsync", base + 6032, base + 6037, 2));
+    t.memcpy(proto::DTOD, base + 6050, base + 6060, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, copies.back(), 8 << 20);
+  }
+  auto model = build_model({{t.chunk()}});
+  auto a = analysis::analyze(model);
+  for (size_t it = 0; it < copies.size(); ++it) {
+    const auto& v = verdict(a, copies[it]);
+    SCOPED_TRACE(it);
+    EXPECT_EQ(v.split.held_in_burst, us(5700));
+    ASSERT_TRUE(v.flagged);
+    EXPECT_EQ(v.cause, Cause::host_lock);
+    const auto& f = a.details[v.detail].findings.front();
+    ASSERT_FALSE(f.blockers.empty());
+    EXPECT_EQ(f.blockers.front().record.correlation_id, holders[it]);
+  }
+}
+
+// A long call that started before the other thread's call, and lasts as
+// long as its kind usually does, did not wait for it.
+TEST(Diagnosis, LongCallStartedBeforeTheHolderIsNotAWait) {
+  SyntheticTrace t(100);
+  t.normal_calls("cudaMemcpyAsync", 5, 5, 2);
+  t.normal_calls("cudaGraphInstantiate", 5, 6000, 2);
+  t.api("cudaDeviceSetLimit", 300, 6000, 1);
+  t.api("cudaGraphInstantiate", 0, 6030, 2);
+  const uint32_t copy = t.api("cudaMemcpyAsync", 6032, 6037, 2);
+  t.memcpy(proto::DTOD, 6050, 6060, kCopyStream, 1, proto::CHANNEL_TYPE_COMPUTE, copy, 8 << 20);
+  auto model = build_model({{t.chunk()}});
+  auto a = analysis::analyze(model);
+  const auto& v = verdict(a, copy);
+  EXPECT_EQ(v.split.held_in_burst, 0u);
+  EXPECT_FALSE(v.flagged);
+}
+
 TEST(Diagnosis, BurstEndsAtASynchronize) {
   SyntheticTrace t(100);
   t.normal_calls("cudaStreamSynchronize", 5, 3, 2);
