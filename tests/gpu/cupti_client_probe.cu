@@ -21,14 +21,8 @@
 #include <cuda_runtime.h>
 #include <cupti.h>
 
-#define CHECK(call)                                                                                \
-  do {                                                                                             \
-    cudaError_t e_ = (call);                                                                       \
-    if (e_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "cupti_client_probe: %s failed: %s\n", #call, cudaGetErrorString(e_));  \
-      std::exit(1);                                                                                \
-    }                                                                                              \
-  } while (0)
+#define PROBE_NAME "cupti_client_probe"
+#include "probe_check.h"
 
 __global__ void empty_kernel() {}
 __global__ void add_kernel(int* p, int n) {

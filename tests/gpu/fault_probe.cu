@@ -34,14 +34,8 @@
 
 #include <cuda_runtime.h>
 
-#define CHECK(call)                                                                         \
-  do {                                                                                      \
-    cudaError_t e_ = (call);                                                                \
-    if (e_ != cudaSuccess) {                                                                \
-      std::fprintf(stderr, "fault_probe: %s failed: %s\n", #call, cudaGetErrorString(e_));  \
-      std::exit(1);                                                                         \
-    }                                                                                       \
-  } while (0)
+#define PROBE_NAME "fault_probe"
+#include "probe_check.h"
 
 __global__ void fill_kernel(unsigned* out, unsigned n, unsigned salt) {
   const unsigned i = blockIdx.x * blockDim.x + threadIdx.x;

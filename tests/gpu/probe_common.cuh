@@ -10,15 +10,7 @@
 
 #include <cuda_runtime.h>
 
-// PROBE_NAME: the program's name in error messages (defined before the include).
-#define CHECK(call)                                                                          \
-  do {                                                                                       \
-    cudaError_t e_ = (call);                                                                 \
-    if (e_ != cudaSuccess) {                                                                 \
-      std::fprintf(stderr, PROBE_NAME ": %s failed: %s\n", #call, cudaGetErrorString(e_));   \
-      std::exit(1);                                                                          \
-    }                                                                                        \
-  } while (0)
+#include "probe_check.h"
 
 __device__ inline unsigned long long global_ns() {
   unsigned long long t;

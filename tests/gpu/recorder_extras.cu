@@ -12,14 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#define CHECK(call)                                                                           \
-  do {                                                                                        \
-    cudaError_t e_ = (call);                                                                  \
-    if (e_ != cudaSuccess) {                                                                  \
-      std::fprintf(stderr, "recorder_extras: %s failed: %s\n", #call, cudaGetErrorString(e_)); \
-      std::exit(1);                                                                           \
-    }                                                                                         \
-  } while (0)
+#define PROBE_NAME "recorder_extras"
+#include "probe_check.h"
 
 __global__ void graph_kernel(float* p) { p[threadIdx.x] += 1.0f; }
 __global__ void before_range_kernel(float* p) { p[threadIdx.x] = 1.0f; }

@@ -21,14 +21,8 @@
 #include <cuda_runtime.h>
 #include <nvtx3/nvToolsExt.h>
 
-#define CHECK(call)                                                                              \
-  do {                                                                                           \
-    cudaError_t e_ = (call);                                                                     \
-    if (e_ != cudaSuccess) {                                                                     \
-      std::fprintf(stderr, "recorder_smoke: %s failed: %s\n", #call, cudaGetErrorString(e_));    \
-      std::exit(1);                                                                              \
-    }                                                                                            \
-  } while (0)
+#define PROBE_NAME "recorder_smoke"
+#include "probe_check.h"
 
 __global__ void spin_kernel(long long cycles) {
   long long start = clock64();

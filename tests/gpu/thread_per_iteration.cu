@@ -15,14 +15,8 @@
 
 #include <cuda_runtime.h>
 
-#define CHECK(call)                                                                                  \
-  do {                                                                                               \
-    cudaError_t e_ = (call);                                                                         \
-    if (e_ != cudaSuccess) {                                                                         \
-      std::fprintf(stderr, "thread_per_iteration: %s failed: %s\n", #call, cudaGetErrorString(e_));  \
-      std::exit(1);                                                                                  \
-    }                                                                                                \
-  } while (0)
+#define PROBE_NAME "thread_per_iteration"
+#include "probe_check.h"
 
 int main(int argc, char** argv) {
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 200;
