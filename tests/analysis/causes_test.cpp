@@ -628,9 +628,14 @@ TEST(Causes, UnknownNamesCutKernelsOfTheSameGpu) {
 TEST(Causes, ThresholdIsAnOption) {
   SyntheticTrace t(100);
   t.normal_calls("cudaMemcpyAsync", 4, 5, 2);
+  // The channel ran a copy before (the held one is not a cold first copy).
+  const uint32_t warm = t.api("cudaMemcpyAsync", 50, 55, 2);
+  t.memcpy(proto::HTOD, 60, 150, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, warm);
   const uint32_t copy = t.api("cudaMemcpyAsync", 200, 205, 2);
+  t.kernel("busy", 100, 1200, kComputeStream, 2, t.launch(90, 95));
   t.memcpy(proto::HTOD, 1205, 1300, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
   auto model = build_model({{t.chunk()}});
+  ASSERT_TRUE(verdict(analysis::analyze(model), copy).flagged) << "the default threshold flags the 1 ms hold";
   analysis::AnalysisOptions options;
   options.threshold_ns = us(2000);
   auto a = analysis::analyze(model, options);

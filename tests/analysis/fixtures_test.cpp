@@ -33,6 +33,8 @@ namespace {
 
 using analysis::CopyVerdict;
 
+constexpr const char* kMissing = "fixture data missing (moved or not checked out?); the accuracy gate needs it: ";
+
 std::filesystem::path data_dir() {
   const char* override_dir = std::getenv("HOLDUP_TEST_DATA_DIR");
   return override_dir ? override_dir : HOLDUP_TEST_DATA_DIR;
@@ -43,18 +45,17 @@ bool print_table() {
   return v && *v && std::string(v) != "0";
 }
 
-// The fixture sets: the workload's runs (MANIFEST.json), the
+// The fixture sets (all three must be there; nullopt if one is missing): the workload's runs (MANIFEST.json), the
 // real-library corpus (corpus/MANIFEST.json, tests/corpus) and the
 // stream-order probe's cases (diagnosis2/MANIFEST.json, tests/gpu). Each fixture's
 // trace paths are relative to its manifest's folder, kept in "_dir".
 std::optional<nlohmann::json> read_manifest() {
   nlohmann::json all;
   all["fixtures"] = nlohmann::json::array();
-  bool found = false;
   for (const auto& dir : {data_dir(), data_dir() / "corpus", data_dir() / "diagnosis2"}) {
     const auto path = dir / "MANIFEST.json";
-    if (!std::filesystem::exists(path)) continue;
-    found = true;
+    // A moved folder must not turn the accuracy gate off.
+    if (!std::filesystem::exists(path)) return std::nullopt;
     std::ifstream in(path);
     auto manifest = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (manifest.is_discarded() || !manifest.contains("fixtures")) return nlohmann::json{};
@@ -63,7 +64,6 @@ std::optional<nlohmann::json> read_manifest() {
       all["fixtures"].push_back(std::move(fixture));
     }
   }
-  if (!found) return std::nullopt;
   return all;
 }
 
@@ -163,7 +163,7 @@ void print_accuracy(const std::vector<std::pair<std::string, Accuracy>>& rows) {
 
 TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
   const auto manifest = read_manifest();
-  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  if (!manifest) FAIL() << kMissing << data_dir();
   ASSERT_TRUE(manifest->contains("fixtures")) << "MANIFEST.json is not valid holdup-fixtures/2";
   std::vector<std::pair<std::string, Accuracy>> accuracy;
 
@@ -257,7 +257,7 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
 // recorded with SYNCHRONIZATION (tests/data/corpus/h200-corpus/wait-stream).
 TEST(Fixtures, StreamWaitsSeenThroughEventCallsOnTheH200) {
   auto manifest = read_manifest();
-  if (!manifest || !manifest->contains("fixtures")) GTEST_SKIP() << "no fixtures";
+  if (!manifest || !manifest->contains("fixtures")) FAIL() << kMissing << data_dir();
   int fixtures = 0;
   for (const auto& fixture : (*manifest)["fixtures"]) {
     if (!fixture.contains("recorded")) continue;
@@ -284,7 +284,7 @@ TEST(Fixtures, StreamWaitsSeenThroughEventCallsOnTheH200) {
 TEST(Fixtures, LeanDefaultWaitFromEventCallsOnTheH200) {
   const auto dir = data_dir() / "h200-smoke" / "lean-default";
   std::ifstream did_file(dir / "smoke.json");
-  if (!did_file) GTEST_SKIP() << "no " << dir;
+  if (!did_file) FAIL() << kMissing << dir;
   const auto did = nlohmann::json::parse(did_file);
   analysis::Model model;
   std::vector<std::string> errors;
@@ -309,7 +309,7 @@ TEST(Fixtures, ChecksummedSmokeTraceOnTheH100) {
   // buffers (truth: the program's own smoke.json).
   const auto dir = data_dir() / "h100-smoke" / "checksummed";
   std::ifstream did_file(dir / "smoke.json");
-  if (!did_file) GTEST_SKIP() << "no " << dir;
+  if (!did_file) FAIL() << kMissing << dir;
   const auto did = nlohmann::json::parse(did_file);
   analysis::Model model;
   std::vector<std::string> errors;
@@ -324,7 +324,7 @@ TEST(Fixtures, ChecksummedSmokeTraceOnTheH100) {
 
 TEST(Fixtures, ThresholdAboveControlCopies) {
   const auto manifest = read_manifest();
-  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  if (!manifest) FAIL() << kMissing << data_dir();
   std::vector<analysis::TimeNs> held;
   for (const auto& fixture : (*manifest)["fixtures"]) {
     if (!fixture.value("control", false)) continue;
@@ -369,7 +369,7 @@ TEST(Fixtures, ThresholdAboveControlCopies) {
 //     burst gap must sit above them.
 TEST(Fixtures, TimingThresholdsAboveMeasuredDistributions) {
   const auto manifest = read_manifest();
-  if (!manifest) GTEST_SKIP() << "no " << data_dir() / "MANIFEST.json";
+  if (!manifest) FAIL() << kMissing << data_dir();
   std::vector<analysis::TimeNs> release_to_start, burst_gaps, lean_burst_gaps;
   for (const auto& fixture : (*manifest)["fixtures"]) {
     LoadedFixture f;

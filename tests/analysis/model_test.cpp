@@ -64,7 +64,10 @@ TEST(Model, InternedStringsAreSharedAcrossTraces) {
   a.kernel("same_name", 100, 200, kComputeStream, 2, a.launch(90, 95));
   b.kernel("same_name", 100, 200, kComputeStream, 2, b.launch(90, 95));
   auto model = build_model({{a.chunk()}, {b.chunk()}});
+  ASSERT_EQ(model.ops.size(), 2u);
   EXPECT_EQ(model.ops[0].name, model.ops[1].name);
+  EXPECT_EQ(model.name(model.ops[0].name), "same_name") << "both resolved, not both unresolved";
+  EXPECT_NE(model.processes[model.ops[0].process].pid, model.processes[model.ops[1].process].pid);
 }
 
 // A corrupt file defines one string id twice: records read before the second
