@@ -27,7 +27,7 @@
 #include "holdup/analysis.h"
 #include "holdup/analysis_load.h"
 #include "holdup/trace.pb.h"
-#include "inject/quiet_apis.h"
+#include "cuda_names/quiet_apis.h"
 #include "trace/trace_reader.h"
 
 namespace {
@@ -68,7 +68,7 @@ uint64_t quiet_api(Chunk* c, const Strings& s) {
   // As the recorder does: the header says they were left out (the analysis
   // then reads the issuing thread's burst with burst_gap_lean_ns).
   if (c->has_header()) c->mutable_header()->mutable_config()->add_not_recorded("api:cudaGetDevice");
-  return keep_only(c->mutable_api(), [&](const auto& a) { return !holdup::inject::is_quiet_api(name_of(s, a.name_iid())); });
+  return keep_only(c->mutable_api(), [&](const auto& a) { return !holdup::cuda_names::is_quiet_api(name_of(s, a.name_iid())); });
 }
 uint64_t repeat_launches(Chunk* c, const Strings&) {
   return keep_only(c->mutable_launch(), [](const auto& l) { return l.first_launch() || l.first_launch_unknown(); });
@@ -162,7 +162,7 @@ std::vector<Filter> all_filters() {
   return {
       {"lean", "holdup's lean default: quiet-api + repeat-launches",
        [](Chunk* c, const Strings& s) { return quiet_api(c, s) + repeat_launches(c, s); }},
-      {"quiet-api", "API records of the calls in src/inject/quiet_apis.h", quiet_api},
+      {"quiet-api", "API records of the calls in src/cuda_names/quiet_apis.h", quiet_api},
       {"repeat-launches", "Launch records of a function's later launches (first launches kept)", repeat_launches},
       {"launches", "every Launch record (launch callbacks off)",
        [](Chunk* c, const Strings&) { return keep_only(c->mutable_launch(), [](const auto&) { return false; }); }},

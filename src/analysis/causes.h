@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "holdup/analysis.h"
-#include "inject/api_base_name.h"
+#include "cuda_names/api_base_name.h"
 
 namespace holdup::analysis::detail {
 

@@ -192,7 +192,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
     return "module-load";
   }
 
-  std::string kind(kind_from_name(inject::api_base_name(model.name(call.name))));
+  std::string kind(kind_from_name(cuda_names::api_base_name(model.name(call.name))));
   if (!kind.empty() && evidence) *evidence = fmt::format("{} is a call of kind {}", model.name(call.name), kind);
   return kind;
 }
@@ -236,7 +236,7 @@ bool may_be_barrier(const Model& model, uint32_t api, BarrierKinds* cache) {
   if (m != modules.end() && model.modules[*m].time_ns <= call.end_ns) return true;
   if (call.name == kNone || call.name >= cache->barrier_name.size()) return true;
   int8_t& named = cache->barrier_name[call.name];
-  if (named < 0) named = kind_from_name(inject::api_base_name(model.name(call.name))).empty() ? 0 : 1;
+  if (named < 0) named = kind_from_name(cuda_names::api_base_name(model.name(call.name))).empty() ? 0 : 1;
   return named == 1;
 }
 

@@ -487,7 +487,7 @@ void merge_gpus(Model& m) {
 // A call that makes a stream wait for an event (runtime or driver, any
 // per-thread-stream or version suffix).
 bool is_stream_wait_event(std::string_view name) {
-  const std::string_view base = inject::api_base_name(name);
+  const std::string_view base = cuda_names::api_base_name(name);
   return base == "cudaStreamWaitEvent" || base == "cuStreamWaitEvent";
 }
 

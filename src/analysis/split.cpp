@@ -84,7 +84,7 @@ std::vector<uint32_t> burst_before(const Model& model, uint32_t copy_api, const 
       continue;
     }
     if (frontier - c.end_ns > gap) break;
-    const std::string_view name = inject::api_base_name(model.name(c.name));
+    const std::string_view name = cuda_names::api_base_name(model.name(c.name));
     if (name.ends_with("Synchronize")) break;  // a wait by intent: the burst begins after it
     // The thread's previous copy closes the previous unit of intent (a
     // proxy serves one request after another).

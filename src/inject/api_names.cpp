@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "quiet_apis.h"
+#include "cuda_names/quiet_apis.h"
 
 namespace holdup::inject {
 namespace {
@@ -38,7 +38,7 @@ std::vector<uint32_t> quiet_api_cbids(ApiDomain domain) {
   std::vector<uint32_t> out;
   auto scan = [&](const auto& table) {
     for (const auto& e : table)
-      if (is_quiet_api(e.name)) out.push_back(e.cbid);
+      if (cuda_names::is_quiet_api(e.name)) out.push_back(e.cbid);
   };
   if (domain == ApiDomain::kRuntime) scan(kRuntimeApiNames);
   else scan(kDriverApiNames);

@@ -16,7 +16,7 @@
 #include "cupti_tables.h"
 #include "lifecycle.h"
 #include "log.h"
-#include "quiet_apis.h"
+#include "cuda_names/quiet_apis.h"
 #include "signal_flush.h"
 #include "recorder.h"
 
@@ -155,7 +155,7 @@ class CuptiLayer final : public ActivityControl {
       }
       std::vector<std::string_view> names;
       for (uint32_t cbid : cbids) {
-        const std::string_view base = api_base_name(api_name(d.domain, cbid));
+        const std::string_view base = cuda_names::api_base_name(api_name(d.domain, cbid));
         if (std::find(names.begin(), names.end(), base) == names.end()) names.push_back(base);
       }
       for (auto name : names) not_recorded->push_back(fmt::format("api:{}", name));

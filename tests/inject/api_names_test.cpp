@@ -8,10 +8,14 @@
 #include <string>
 
 #include "config.h"
-#include "quiet_apis.h"
+#include "cuda_names/quiet_apis.h"
 
 namespace holdup::inject {
 namespace {
+
+using cuda_names::api_base_name;
+using cuda_names::is_quiet_api;
+using cuda_names::kQuietApis;
 
 TEST(ApiNames, RuntimeNamesLoseTheVersionSuffix) {
   EXPECT_EQ(api_name(ApiDomain::kRuntime, CUPTI_RUNTIME_TRACE_CBID_cudaMemcpyAsync_v3020), "cudaMemcpyAsync");

@@ -24,7 +24,7 @@
 
 #include "api_base_name.h"
 
-namespace holdup::inject {
+namespace holdup::cuda_names {
 
 inline constexpr std::string_view kQuietApis[] = {
     // Runtime: device, error and version queries.
@@ -50,4 +50,4 @@ constexpr bool is_quiet_api(std::string_view name) {
   return std::find(std::begin(kQuietApis), std::end(kQuietApis), base) != std::end(kQuietApis);
 }
 
-}  // namespace holdup::inject
+}  // namespace holdup::cuda_names

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace holdup::inject {
+namespace holdup::cuda_names {
 
 constexpr std::string_view api_base_name(std::string_view name) {
   for (std::string_view suffix : {std::string_view("_ptsz"), std::string_view("_ptds")}) {
@@ -23,4 +23,4 @@ constexpr std::string_view api_base_name(std::string_view name) {
   return name;
 }
 
-}  // namespace holdup::inject
+}  // namespace holdup::cuda_names
