@@ -11,7 +11,7 @@ target_link_libraries(holdup_api INTERFACE holdup_analysis holdup_trace holdup_p
 target_compile_features(holdup_api INTERFACE cxx_std_20)
 
 set(HOLDUP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/holdup)
-install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_proto holdup_logging holdup_fmt EXPORT holdupTargets
+install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_proto holdup_logging holdup_fmt holdup_trace_format EXPORT holdupTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The public headers: everything in include/holdup/ (the tree's own headers
 # live beside their sources in src/ and are never installed).

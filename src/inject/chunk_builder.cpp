@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "crc32c.h"
 
 namespace holdup::inject {
 namespace {
@@ -74,13 +73,6 @@ uint64_t ChunkBuilder::intern(std::string_view text) {
 void ChunkBuilder::clear() {
   body_.clear();
   records_ = 0;
-}
-
-void frame_chunk(const std::string& body, std::string* frame) {
-  frame->clear();
-  protozero::pbf_writer file(*frame);
-  file.add_message(fields::TraceFile::chunk, body);
-  file.add_fixed32(fields::TraceFile::chunk_crc32c, checksum::crc32c(body.data(), body.size()));
 }
 
 }  // namespace holdup::inject

@@ -76,9 +76,4 @@ class ChunkBuilder {
   uint64_t records_ = 0;
 };
 
-// `body` framed as field 1 of TraceFile (tag 0x0a, varint length, bytes)
-// and followed by its CRC32C (field 2, tag 0x15, 4 bytes), written into
-// *frame (cleared first): one write puts both on disk.
-void frame_chunk(const std::string& body, std::string* frame);
-
 }  // namespace holdup::inject

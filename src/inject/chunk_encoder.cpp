@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "log.h"
+#include "trace_format/framing.h"
 #include "record_decoder.h"
 
 namespace holdup::inject {
@@ -274,7 +275,7 @@ bool ChunkEncoder::write_chunk(ChunkBuilder& chunk, bool final_chunk) {
     chunk.body().resize(records_end);
     health_.bytes_written = written_before + framed;
     encode_trailer(chunk, sequence, pending_notes_, final_chunk);
-    frame_chunk(chunk.body(), &frame_);
+    trace_format::frame_chunk(chunk.body(), &frame_);
     if (frame_.size() == framed) break;
     framed = frame_.size();
   }

@@ -1,5 +1,5 @@
-// Streams a trace file chunk by chunk: `0x0a <varint length> <Chunk>`
-// repeated (the encoding of proto::TraceFile). One read buffer, reused and
+// Streams a trace file chunk by chunk: the framing of
+// src/trace_format/framing.h (the encoding of proto::TraceFile). One read buffer, reused and
 // grown only to the largest chunk seen, so decoding costs one read(2) per
 // MiB and one ParseFromArray per chunk into the caller's (reused) Chunk.
 
@@ -17,15 +17,18 @@
 #include "trace/trace_reader.h"
 
 #include "checksum/crc32c.h"
+#include "trace_format/framing.h"
 
 namespace holdup {
 namespace {
 
-constexpr uint8_t kChunkTag = 0x0a;  // field 1 (chunk), wire type 2 (length-delimited)
-constexpr uint8_t kChecksumTag = 0x15;  // field 2 (chunk_crc32c), wire type 5 (fixed32)
-constexpr size_t kChecksumBytes = 5;    // tag and 4 bytes
+using trace_format::decode_varint;
+using trace_format::kChecksumTag;
+using trace_format::kChunkTag;
+using trace_format::kMaxVarintBytes;
+using trace_format::VarintResult;
+constexpr size_t kChecksumBytes = trace_format::kChecksumFieldBytes;
 constexpr size_t kReadSize = size_t{1} << 20;
-constexpr size_t kMaxVarintBytes = 10;
 // protobuf parses at most INT_MAX bytes; a length past that is corruption, not
 // a chunk the recorder could have written.
 constexpr uint64_t kMaxChunkBytes = INT_MAX;
@@ -38,22 +41,6 @@ std::string hex_byte(uint8_t byte) {
   return text;
 }
 
-enum class VarintResult { ok, truncated, overlong };
-
-// Decodes a base-128 varint from [data, data + size).
-VarintResult decode_varint(const uint8_t* data, size_t size, uint64_t* value, size_t* length) {
-  uint64_t result = 0;
-  for (size_t i = 0; i < kMaxVarintBytes; ++i) {
-    if (i == size) return VarintResult::truncated;
-    result |= uint64_t{data[i] & 0x7fu} << (7 * i);
-    if ((data[i] & 0x80u) == 0) {
-      *value = result;
-      *length = i + 1;
-      return VarintResult::ok;
-    }
-  }
-  return VarintResult::overlong;
-}
 
 // Where the bytes come from: a file, which may still grow while its process
 // runs, or memory.

@@ -3,31 +3,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include <google/protobuf/io/coded_stream.h>
-
-#include "checksum/crc32c.h"
+#include "trace_format/framing.h"
 
 namespace holdup {
 namespace {
 
-constexpr uint8_t kChunkTag = 0x0a;  // TraceFile.chunk: field 1, length-delimited
-constexpr uint8_t kChecksumTag = 0x15;  // TraceFile.chunk_crc32c: field 2, fixed32
 constexpr size_t kFileBufferBytes = size_t{1} << 20;
-
-// Tag and length varint of a chunk of `size` bytes; returns the bytes used.
-size_t write_prefix(uint8_t* out, size_t size) {
-  out[0] = kChunkTag;
-  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, out + 1);
-  return static_cast<size_t>(end - out);
-}
-
-// The checksum field after a chunk of `size` bytes at `body`.
-std::string checksum_field(const void* body, size_t size) {
-  const uint32_t crc = checksum::crc32c(body, size);
-  std::string field(1, static_cast<char>(kChecksumTag));
-  for (int i = 0; i < 4; ++i) field.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-  return field;
-}
 
 }  // namespace
 
@@ -62,12 +43,13 @@ bool TraceBuilder::append(const proto::Chunk& chunk) {
   const size_t size = chunk.ByteSizeLong();
   serialized_.resize(size);
   chunk.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(serialized_.data()));
-  uint8_t prefix[1 + 10];
-  const size_t prefix_bytes = write_prefix(prefix, size);
+  uint8_t prefix[trace_format::kMaxPrefixBytes];
+  const size_t prefix_bytes = trace_format::write_chunk_prefix(size, prefix);
   if (!write(prefix, prefix_bytes) || !write(serialized_.data(), size)) return false;
   if (!checksums_) return true;
-  const std::string crc = checksum_field(serialized_.data(), size);
-  return write(crc.data(), crc.size());
+  uint8_t checksum[trace_format::kChecksumFieldBytes];
+  trace_format::write_checksum_field(serialized_.data(), size, checksum);
+  return write(checksum, sizeof checksum);
 }
 
 bool TraceBuilder::append_raw(std::string_view bytes) { return write(bytes.data(), bytes.size()); }
@@ -83,15 +65,15 @@ bool TraceBuilder::close() {
 }
 
 std::string frame_chunk(const proto::Chunk& chunk) {
-  std::string framed = frame_chunk_without_checksum(chunk);
-  const size_t size = chunk.ByteSizeLong();
-  return framed + checksum_field(framed.data() + framed.size() - size, size);
+  std::string framed;
+  trace_format::frame_chunk(chunk.SerializeAsString(), &framed);
+  return framed;
 }
 
 std::string frame_chunk_without_checksum(const proto::Chunk& chunk) {
   const size_t size = chunk.ByteSizeLong();
-  uint8_t prefix[1 + 10];
-  const size_t prefix_bytes = write_prefix(prefix, size);
+  uint8_t prefix[trace_format::kMaxPrefixBytes];
+  const size_t prefix_bytes = trace_format::write_chunk_prefix(size, prefix);
   std::string framed(reinterpret_cast<const char*>(prefix), prefix_bytes);
   framed.resize(prefix_bytes + size);
   chunk.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(framed.data() + prefix_bytes));
