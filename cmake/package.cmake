@@ -19,7 +19,7 @@ install(TARGETS holdup_api holdup_analysis holdup_trace holdup_format holdup_pro
 # records behind RecorderRecords), so no generated header is installed; the
 # schema itself is, for readers of the raw records.
 install(FILES include/holdup/analysis.h include/holdup/analysis_model.h include/holdup/analysis_load.h
-              include/holdup/format.h include/holdup/trace_read_status.h
+              include/holdup/format.h include/holdup/record_kind.h include/holdup/trace_read_status.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/holdup)
 install(FILES proto/holdup/trace.proto DESTINATION ${CMAKE_INSTALL_DATADIR}/holdup)
 install(EXPORT holdupTargets NAMESPACE holdup:: DESTINATION ${HOLDUP_CMAKE_DIR})

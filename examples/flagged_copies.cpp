@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
     const auto detail = holdup::analysis::detail_of(analysis, i);
     if (detail.findings.empty() || detail.findings.front().blockers.empty()) continue;
     const auto& blocker = detail.findings.front().blockers.front();
-    std::printf("  behind %s %s (correlation id %u)\n", blocker.record.kind.c_str(), blocker.record.name.c_str(),
+    std::printf("  behind %s %s (correlation id %u)\n", std::string(holdup::record_kind_name(blocker.record.kind)).c_str(),
+                blocker.record.name.c_str(),
                 blocker.record.correlation_id);
   }
   std::printf("%d flagged of %zu copies\n", flagged, analysis.copies.size());

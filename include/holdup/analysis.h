@@ -22,11 +22,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "holdup/analysis_model.h"
+#include "holdup/record_kind.h"
 
 namespace holdup::analysis {
 
@@ -161,7 +163,7 @@ bool parse_cause(std::string_view id, Cause* cause);
 
 // A record the verdict refers to, with what a user needs to find it.
 struct RecordRef {
-  std::string kind;  // "kernel", "memcpy", "memset", "api", "overhead", "launch", "module", "sync", "event"
+  RecordKind kind = RecordKind::kernel;  // kernel, memcpy, memset, api, overhead, launch, module, sync or event
   std::string name;  // kernel / API / overhead name, or copy description
   uint32_t pid = 0;
   uint32_t thread_id = 0;     // API, overhead, launch, module
@@ -238,7 +240,7 @@ struct PatternKey {
   uint32_t thread_id = 0;
   uint32_t stream_id = 0;
   Cause cause = Cause::unknown;
-  std::string blocker_kind;  // RecordRef::kind of the primary finding's first blocker; "" if none
+  std::optional<RecordKind> blocker_kind;  // RecordRef::kind of the primary finding's first blocker, if any
   std::string blocker_name;
   auto operator<=>(const PatternKey&) const = default;
 };

@@ -159,7 +159,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
       }
       if (records) {
         RecordRef r;
-        r.kind = "launch";
+        r.kind = RecordKind::launch;
         r.name = std::string(model.name(l.function_name));
         r.pid = process.pid;
         r.thread_id = l.thread_id;
@@ -181,7 +181,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
     if (evidence) *evidence = fmt::format("module {} loaded on this thread during the call", module.object_id);
     if (records) {
       RecordRef r;
-      r.kind = "module";
+      r.kind = RecordKind::module;
       r.name = fmt::format("module {} LOADED", module.object_id);
       r.pid = process.pid;
       r.thread_id = module.thread_id;
@@ -373,7 +373,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   }
   if (c.kind == "lazy-function-load") {
     for (const auto& r : c.records) {
-      if (r.kind == "launch" && !r.name.empty()) what = r.name;
+      if (r.kind == RecordKind::launch && !r.name.empty()) what = r.name;
     }
     if (what == x_name) {
       if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;

@@ -13,7 +13,7 @@ namespace holdup::analysis {
 RecordRef ref_op(const Model& model, uint32_t index) {
   const GpuOp& op = model.ops[index];
   RecordRef r;
-  r.kind = op.kind == OpKind::kernel ? "kernel" : op.kind == OpKind::memset ? "memset" : "memcpy";
+  r.kind = op.kind == OpKind::kernel ? RecordKind::kernel : op.kind == OpKind::memset ? RecordKind::memset : RecordKind::memcpy;
   r.name = op.kind == OpKind::kernel ? std::string(model.name(op.name)) : model.describe(op);
   r.pid = model.processes[op.process].pid;
   r.context_id = op.context_id;
@@ -31,7 +31,7 @@ RecordRef ref_op(const Model& model, uint32_t index) {
 RecordRef ref_api(const Model& model, uint32_t index) {
   const ApiCall& call = model.api_calls[index];
   RecordRef r;
-  r.kind = "api";
+  r.kind = RecordKind::api;
   r.name = std::string(model.name(call.name));
   r.pid = model.processes[call.process].pid;
   r.thread_id = call.thread_id;
@@ -44,7 +44,7 @@ RecordRef ref_api(const Model& model, uint32_t index) {
 RecordRef ref_overhead(const Model& model, uint32_t index) {
   const OverheadRecord& o = model.overheads[index];
   RecordRef r;
-  r.kind = "overhead";
+  r.kind = RecordKind::overhead;
   const auto* descriptor = proto::OverheadKind_descriptor()->FindValueByNumber(static_cast<int>(o.kind));
   r.name = descriptor ? descriptor->name() : std::to_string(o.kind);
   r.pid = model.processes[o.process].pid;

@@ -489,7 +489,7 @@ class ChromeTrace final : public detail::ProcessWriter {
     }
     // Not in this file (another process's record, or a kind not exported):
     // a slice of its own on a reference track, written once.
-    const bool gpu = ref.kind == "kernel" || ref.kind == "memcpy" || ref.kind == "memset";
+    const bool gpu = is_gpu_work(ref.kind);
     int64_t pid = process_.pid;
     if (gpu) {
       pid = ref.gpu.empty() ? -1 : detail::device_of_gpu(model_, p_, ref.gpu);
@@ -503,9 +503,10 @@ class ChromeTrace final : public detail::ProcessWriter {
       reference_tracks_.insert({pid, tid, ref.pid});
       // Written with cached escaped strings: a trace whose copies wait on
       // another process names thousands of these.
-      const std::string& title = quoted_text(ref.kind == "kernel" ? names_.demangled_text(ref.name) : ref.name);
-      complete("holdup", ref.name.empty() ? quoted_text(ref.kind) : title, pid, tid, place.start, place.end);
-      e_.s(",\"args\":{\"reference\":").s(reference_note(ref.kind, ref.pid)).s(",\"kind\":").s(quoted_text(ref.kind));
+      const std::string& title = quoted_text(ref.kind == RecordKind::kernel ? names_.demangled_text(ref.name) : ref.name);
+      const std::string kind(record_kind_name(ref.kind));
+      complete("holdup", ref.name.empty() ? quoted_text(kind) : title, pid, tid, place.start, place.end);
+      e_.s(",\"args\":{\"reference\":").s(reference_note(kind, ref.pid)).s(",\"kind\":").s(quoted_text(kind));
       e_.s(",\"pid\":").n(ref.pid).s(",\"correlation\":").n(ref.correlation_id);
       if (ref.thread_id) e_.s(",\"thread\":").n(ref.thread_id);
       if (gpu) {
@@ -536,7 +537,7 @@ class ChromeTrace final : public detail::ProcessWriter {
   }
 
   struct ReferenceKey {
-    std::string kind;
+    RecordKind kind;
     uint32_t pid, correlation;
     TimeNs start, end;
     uint32_t stream, thread;
@@ -623,8 +624,8 @@ class ChromeTrace final : public detail::ProcessWriter {
       for (size_t i = 0; i < held.blockers.size(); ++i) {
         const auto& b = held.blockers[i];
         if (i) e_.s(",");
-        e_.s(json_string(fmt::format("{} {} (pid {}{}, corr {}): held behind it {} ns", b.record.kind,
-                                     b.record.kind == "kernel" ? names_.demangled_text(b.record.name) : b.record.name,
+        e_.s(json_string(fmt::format("{} {} (pid {}{}, corr {}): held behind it {} ns", record_kind_name(b.record.kind),
+                                     b.record.kind == RecordKind::kernel ? names_.demangled_text(b.record.name) : b.record.name,
                                      b.record.pid,
                                      b.record.thread_id ? fmt::format(" thread {}", b.record.thread_id)
                                                         : fmt::format(" stream {}", b.record.stream_id),

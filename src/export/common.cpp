@@ -238,7 +238,7 @@ Resolved RecordIndex::find(const analysis::RecordRef& r) const {
   const auto [first, last] = processes_by_pid_.equal_range(r.pid);
   for (auto pit = first; pit != last; ++pit) {
     const uint32_t p = pit->second;
-    if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+    if (is_gpu_work(r.kind)) {
       auto it = model_.ops_by_stream.find({p, r.context_id, r.stream_id});
       if (it == model_.ops_by_stream.end()) continue;
       const auto& list = it->second;
@@ -248,7 +248,7 @@ Resolved RecordIndex::find(const analysis::RecordRef& r) const {
         const auto& op = model_.ops[*at];
         if (op.correlation_id == r.correlation_id && op.end_ns == r.end_ns) return {Resolved::Kind::op, *at, p};
       }
-    } else if (r.kind == "api") {
+    } else if (r.kind == RecordKind::api) {
       auto it = model_.processes[p].api_by_thread.find(r.thread_id);
       if (it == model_.processes[p].api_by_thread.end()) continue;
       const auto& list = it->second;
@@ -257,7 +257,7 @@ Resolved RecordIndex::find(const analysis::RecordRef& r) const {
       for (; at != list.end() && model_.api_calls[*at].start_ns == r.start_ns; ++at) {
         if (model_.api_calls[*at].correlation_id == r.correlation_id) return {Resolved::Kind::api, *at, p};
       }
-    } else if (r.kind == "overhead") {
+    } else if (r.kind == RecordKind::overhead) {
       if (p >= model_.overheads_by_process.size()) continue;
       const auto& list = model_.overheads_by_process[p];
       auto at = std::lower_bound(list.begin(), list.end(), r.start_ns,
@@ -266,7 +266,7 @@ Resolved RecordIndex::find(const analysis::RecordRef& r) const {
         const auto& o = model_.overheads[*at];
         if (o.correlation_id == r.correlation_id && o.end_ns == r.end_ns) return {Resolved::Kind::overhead, *at, p};
       }
-    } else if (r.kind == "sync") {
+    } else if (r.kind == RecordKind::sync) {
       auto at = std::lower_bound(syncs_.begin(), syncs_.end(), std::pair(p, r.start_ns), [&](uint32_t i, const auto& k) {
         const auto& s = model_.synchronizations[i];
         return std::pair(s.process, s.start_ns) < k;

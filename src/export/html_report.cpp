@@ -119,11 +119,11 @@ class Html {
   }
 
   std::string record_text(const RecordRef& r) const {
-    std::string name = r.kind == "kernel" ? detail::demangle(r.name) : r.name;
-    std::string s = fmt::format("{} <b>{}</b> <span class=\"note\">[pid {}", escape(r.kind),
+    std::string name = r.kind == RecordKind::kernel ? detail::demangle(r.name) : r.name;
+    std::string s = fmt::format("{} <b>{}</b> <span class=\"note\">[pid {}", escape(record_kind_name(r.kind)),
                                 escape(name.empty() ? "<unnamed>" : name), r.pid);
     if (r.thread_id) s += fmt::format(" thread {}", r.thread_id);
-    if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+    if (is_gpu_work(r.kind)) {
       s += fmt::format(" stream {} channel {}{}", r.stream_id, r.channel_id,
                        r.channel_type.empty() ? "" : " " + escape(r.channel_type));
     }
@@ -243,11 +243,11 @@ class Html {
                              format_duration(v.split.held));
       }
       const std::string blocker =
-          k.blocker_kind.empty()
+          !k.blocker_kind
               ? std::string("no recorded blocker")
-              : escape(k.blocker_kind) + " <b>" +
-                    escape(k.blocker_kind == "kernel" ? detail::short_name(detail::demangle(k.blocker_name))
-                                                      : k.blocker_name) +
+              : escape(record_kind_name(*k.blocker_kind)) + " <b>" +
+                    escape(k.blocker_kind == RecordKind::kernel ? detail::short_name(detail::demangle(k.blocker_name))
+                                                                : k.blocker_name) +
                     "</b>";
       out_ += fmt::format("<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
                           "<td><code>{}</code></td><td>pid {} thread {} stream {}</td><td>{}</td><td>{}</td></tr>\n",
@@ -288,11 +288,11 @@ class Html {
   // Where a record named by a verdict runs, as a lane.
   size_t lane_of(Lanes& lanes, const RecordRef& r, uint32_t copy_pid) {
     const std::string other = r.pid != copy_pid ? fmt::format(" · pid {}", r.pid) : std::string();
-    if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+    if (is_gpu_work(r.kind)) {
       return lanes.lane(1, r.pid, r.stream_id, r.channel_id, fmt::format("stream {}{}", r.stream_id, other),
                         fmt::format("channel {} {}", r.channel_id, r.channel_type));
     }
-    if (r.kind == "overhead") {
+    if (r.kind == RecordKind::overhead) {
       return lanes.lane(3, r.pid, r.thread_id, 0, "CUPTI overhead" + other,
                         r.thread_id ? fmt::format("on thread {}", r.thread_id) : std::string());
     }
@@ -307,13 +307,13 @@ class Html {
   }
 
   svg::Box box_of(const RecordRef& r, const std::string& extra, const char* color) const {
-    const std::string name = r.kind == "kernel" ? detail::demangle(r.name) : r.name;
-    const std::string shown = r.kind == "kernel" ? detail::short_name(name) : name;
+    const std::string name = r.kind == RecordKind::kernel ? detail::demangle(r.name) : r.name;
+    const std::string shown = r.kind == RecordKind::kernel ? detail::short_name(name) : name;
     svg::Box b;
     b.start = r.start_ns;
     b.end = r.end_ns;
     b.label = shown + extra;
-    b.tooltip = fmt::format("{} {} (corr {}) at {} for {}{}", r.kind, name, r.correlation_id, at(r.start_ns),
+    b.tooltip = fmt::format("{} {} (corr {}) at {} for {}{}", record_kind_name(r.kind), name, r.correlation_id, at(r.start_ns),
                             format_duration(r.end_ns > r.start_ns ? r.end_ns - r.start_ns : 0), extra);
     b.color = color;
     return b;
@@ -358,7 +358,7 @@ class Html {
         ++not_drawn;
         continue;
       }
-      const char* color = b.record.kind == "api" ? kApiColor : b.record.kind == "kernel" ? kKernelColor : kOtherColor;
+      const char* color = b.record.kind == RecordKind::api ? kApiColor : b.record.kind == RecordKind::kernel ? kKernelColor : kOtherColor;
       lanes.lanes[lane].boxes.push_back(box_of(b.record, " · held " + format_duration(b.held_behind_ns), color));
       lo = std::min(lo, b.record.start_ns);
       hi = std::max(hi, b.record.end_ns);
@@ -372,7 +372,7 @@ class Html {
             return b.record.kind == r.kind && b.record.start_ns == r.start_ns && b.record.correlation_id == r.correlation_id;
           });
           const bool is_copy_or_call = (r.kind == copy_ref.kind && r.start_ns == copy_ref.start_ns) ||
-                                       (r.kind == "api" && r.start_ns == call.start_ns && r.thread_id == call.thread_id);
+                                       (r.kind == RecordKind::api && r.start_ns == call.start_ns && r.thread_id == call.thread_id);
           if (is_blocker || is_copy_or_call || r.end_ns < from) continue;
           lanes.lanes[lane_of(lanes, r, pid)].boxes.push_back(box_of(r, " (evidence)", kEvidenceColor));
         }

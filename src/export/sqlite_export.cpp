@@ -721,8 +721,8 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
     const auto [table, rowid] = row_of(r);
     row.i(finding).id(signal).i(copy).t(role);
     held ? row.u(*held) : row.null();
-    row.t(r.kind).i(string_id(r.name)).i(pid).id(r.thread_id ? pid | (r.thread_id & 0xFFFFFF) : 0);
-    const bool gpu = r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset";
+    row.t(record_kind_name(r.kind)).i(string_id(r.name)).i(pid).id(r.thread_id ? pid | (r.thread_id & 0xFFFFFF) : 0);
+    const bool gpu = is_gpu_work(r.kind);
     if (gpu) {
       row.u(r.context_id).u(r.stream_id).u(r.channel_id).i(channel_type_id(r.channel_type)).i(string_id(r.gpu));
     } else {
@@ -746,7 +746,7 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
       const auto& k = patterns[i].key;
       pattern_ids[k] = static_cast<int64_t>(i + 1);
       pattern.i(static_cast<int64_t>(i + 1)).i(gpid_).i(gtid(k.thread_id)).u(k.stream_id).t(analysis::cause_id(k.cause))
-          .t(k.blocker_kind).t(k.blocker_name).u(patterns[i].copies).u(patterns[i].held_ns)
+          .t(k.blocker_kind ? record_kind_name(*k.blocker_kind) : "").t(k.blocker_name).u(patterns[i].copies).u(patterns[i].held_ns)
           .u(patterns[i].max_held_ns)
           .run();
     }

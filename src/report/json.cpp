@@ -13,14 +13,14 @@ using nlohmann::json;
 namespace {
 
 json ref_json(const RecordRef& r) {
-  json j = {{"kind", r.kind},
+  json j = {{"kind", record_kind_name(r.kind)},
             {"name", r.name},
             {"pid", r.pid},
             {"correlation_id", r.correlation_id},
             {"start_ns", r.start_ns},
             {"end_ns", r.end_ns}};
   if (r.thread_id) j["thread_id"] = r.thread_id;
-  if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+  if (is_gpu_work(r.kind)) {
     j["context_id"] = r.context_id;
     j["stream_id"] = r.stream_id;
     j["channel_id"] = r.channel_id;
@@ -129,7 +129,7 @@ json patterns_json(const analysis::Analysis& a, const std::vector<analysis::Patt
                    {"signals", signals},
                    {"thread_id", p.key.thread_id},
                    {"stream_id", p.key.stream_id},
-                   {"blocker", {{"kind", p.key.blocker_kind}, {"name", p.key.blocker_name}}},
+                   {"blocker", {{"kind", p.key.blocker_kind ? record_kind_name(*p.key.blocker_kind) : ""}, {"name", p.key.blocker_name}}},
                    {"copies", p.copies},
                    {"held_ns", p.held_ns},
                    {"max_held_ns", p.max_held_ns},

@@ -37,10 +37,10 @@ std::string at(const analysis::Model& model, TimeNs t) {
 }
 
 std::string ref_text(const analysis::Model& model, const RecordRef& r) {
-  std::string s = fmt::format("{} {}", r.kind, r.name.empty() ? "<unnamed>" : r.name);
+  std::string s = fmt::format("{} {}", record_kind_name(r.kind), r.name.empty() ? "<unnamed>" : r.name);
   s += fmt::format(" [pid {}", r.pid);
   if (r.thread_id) s += fmt::format(" thread {}", r.thread_id);
-  if (r.kind == "kernel" || r.kind == "memcpy" || r.kind == "memset") {
+  if (is_gpu_work(r.kind)) {
     s += fmt::format(" stream {} channel {}{}", r.stream_id, r.channel_id,
                      r.channel_type.empty() ? "" : " " + r.channel_type);
   }
@@ -149,7 +149,8 @@ void patterns_section(std::string& out, const analysis::Analysis& a, const Summa
     const std::string pid =
         k.process < model.processes.size() ? std::to_string(model.processes[k.process].pid) : std::string("?");
     const std::string blocker =
-        k.blocker_kind.empty() ? "no recorded blocker" : "behind " + k.blocker_kind + " " + shorten(k.blocker_name);
+        k.blocker_kind ? fmt::format("behind {} {}", record_kind_name(*k.blocker_kind), shorten(k.blocker_name))
+                       : std::string("no recorded blocker");
     out += fmt::format("  {:>12}  total {:>9}  max {:>9}  {}  pid {} thread {} stream {}  {}\n", copies_text(p.copies),
                        format_duration(p.held_ns), format_duration(p.max_held_ns), analysis::cause_id(k.cause), pid,
                        k.thread_id, k.stream_id, blocker);

@@ -359,7 +359,7 @@ TEST(Causes, BarrierViaLazyFunctionLoad) {
   EXPECT_TRUE(f.claimed);
   EXPECT_EQ(f.explains_ns, us(1873));
   ASSERT_GE(f.blockers.size(), 3u);
-  EXPECT_EQ(f.blockers[0].record.kind, "api");
+  EXPECT_EQ(f.blockers[0].record.kind, RecordKind::api);
   EXPECT_EQ(f.blockers[0].record.name, "cudaLaunchKernel");
   EXPECT_EQ(f.blockers[0].record.thread_id, 1u);
   EXPECT_EQ(f.blockers[1].record.name, "k1");  // drained work, most-held first
@@ -395,7 +395,7 @@ TEST(Causes, BarrierOverlappingTheCopysCall) {
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
   ASSERT_GE(f.blockers.size(), 3u);
-  EXPECT_EQ(f.blockers[0].record.kind, "api");
+  EXPECT_EQ(f.blockers[0].record.kind, RecordKind::api);
   EXPECT_EQ(f.blockers[0].record.name, "cudaLaunchKernel");
   EXPECT_EQ(f.blockers[1].record.name, "k1");
   EXPECT_NE(f.signals[0].text.find("before and during"), std::string::npos) << f.signals[0].text;

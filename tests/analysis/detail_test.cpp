@@ -22,7 +22,7 @@ std::filesystem::path data_dir() {
 }
 
 std::string ref_text(const analysis::RecordRef& r) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", r.kind, r.name, r.pid, r.thread_id, r.context_id,
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", record_kind_name(r.kind), r.name, r.pid, r.thread_id, r.context_id,
                      r.stream_id, r.channel_id, r.channel_type, r.gpu, r.correlation_id, r.start_ns, r.end_ns, "");
 }
 

@@ -53,7 +53,7 @@ TEST(Diagnosis, PersistentKernelHoldsSmCopyInItsLastWave) {
   EXPECT_TRUE(has_code(a, v, "sm.last-wave"));
   const auto& f = a.details[v.detail].findings.front();
   ASSERT_FALSE(f.blockers.empty());
-  EXPECT_EQ(f.blockers.front().record.kind, "kernel");
+  EXPECT_EQ(f.blockers.front().record.kind, RecordKind::kernel);
 }
 
 TEST(Diagnosis, MetDependencyThenNextKernelTookTheSms) {
@@ -127,7 +127,7 @@ TEST(Diagnosis, StallInAnEarlierCallOfTheBurstIsAHostLock) {
   EXPECT_TRUE(has_code(a, v, "host.lock-holder"));
   const auto& f = a.details[v.detail].findings.front();
   ASSERT_FALSE(f.blockers.empty());
-  EXPECT_EQ(f.blockers.front().record.kind, "api");
+  EXPECT_EQ(f.blockers.front().record.kind, RecordKind::api);
   EXPECT_EQ(f.blockers.front().record.correlation_id, free_call);
 }
 
@@ -273,7 +273,7 @@ TEST(Diagnosis, RepeatedHoldsFormOnePattern) {
   auto a = analysis::analyze(model);
   ASSERT_EQ(a.pattern_keys.size(), 1u);
   EXPECT_EQ(a.pattern_keys[0].cause, Cause::sm_waiting);
-  EXPECT_EQ(a.pattern_keys[0].blocker_kind, "kernel");
+  EXPECT_EQ(a.pattern_keys[0].blocker_kind, RecordKind::kernel);
   for (uint32_t c : copies) EXPECT_EQ(verdict(a, c).pattern, 0u);
 }
 

@@ -228,9 +228,9 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
           const auto& findings = f.analysis.details[v.detail].findings;
           ASSERT_FALSE(findings.empty());
           ASSERT_FALSE(findings.front().blockers.empty()) << "primary cause names no blocker";
-          EXPECT_EQ(findings.front().blockers.front().record.kind, truth["blocker"].get<std::string>());
+          EXPECT_EQ(record_kind_name(findings.front().blockers.front().record.kind), truth["blocker"].get<std::string>());
           acc.right_blocker +=
-              right_cause && findings.front().blockers.front().record.kind == truth["blocker"].get<std::string>();
+              right_cause && record_kind_name(findings.front().blockers.front().record.kind) == truth["blocker"].get<std::string>();
         } else {
           acc.right_blocker += right_cause ? 1 : 0;
         }

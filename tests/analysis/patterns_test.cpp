@@ -20,7 +20,7 @@ PatternKey key(uint32_t thread, Cause cause, std::string blocker) {
   k.thread_id = thread;
   k.stream_id = 14;
   k.cause = cause;
-  k.blocker_kind = "kernel";
+  k.blocker_kind = RecordKind::kernel;
   k.blocker_name = std::move(blocker);
   return k;
 }

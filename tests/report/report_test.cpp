@@ -226,7 +226,7 @@ struct PatternFixture : Fixture {
     key.thread_id = 2;
     key.stream_id = kCopyStream;
     key.cause = analysis::Cause::device_barrier;
-    key.blocker_kind = "api";
+    key.blocker_kind = RecordKind::api;
     key.blocker_name = "cudaLaunchKernel";
     analysis.pattern_keys = {key};
 
@@ -418,7 +418,7 @@ TEST(Report, ManyPatternsShowTheTopTen) {
     key.thread_id = 2;
     key.stream_id = kCopyStream;
     key.cause = analysis::Cause::sm_waiting;
-    key.blocker_kind = "kernel";
+    key.blocker_kind = RecordKind::kernel;
     key.blocker_name = i == 11 ? long_name : fmt::format("k_{:02}", i);
     fx.analysis.pattern_keys.push_back(key);
   }
