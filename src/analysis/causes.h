@@ -14,9 +14,16 @@
 
 namespace holdup::analysis::detail {
 
+// What kind of device-wide barrier (or context-lock holder) an API call is.
+enum class BarrierKind : uint8_t { none, lazy_function_load, module_load, allocation, set_limit, local_memory_resize };
+
+// "lazy-function-load", "module-load", "allocation", "set-limit",
+// "local-memory-resize" (the signal code's tail, `barrier.<id>`); "" for none.
+std::string_view barrier_kind_id(BarrierKind kind);
+
 // barrier_kind() without its evidence, remembered per API call: the
 // barrier and host-lock detectors ask it of the same calls for many
-// copies. 0: not yet asked; else 1 + index into kBarrierKinds (0: none).
+// copies. 0: not yet asked; else 1 + the BarrierKind.
 struct BarrierKinds {
   std::vector<uint8_t> of_api;
   // A quick "cannot be a barrier" test before the full one, built on first
@@ -55,14 +62,13 @@ void for_each_op_overlapping(const Model& model, uint32_t gpu, TimeNs t0, TimeNs
                              const std::function<void(uint32_t)>& fn);
 
 // What kind of device-wide barrier (or context-lock holder) an API call is,
-// from its name and the records joined to it; empty if none.
-// "lazy-function-load", "module-load", "allocation", "set-limit",
-// "local-memory-resize". (A device synchronize is none: a host wait.)
-std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence,
+// from its name and the records joined to it; none if none. (A device
+// synchronize is none: a host wait.)
+BarrierKind barrier_kind(const Model& model, uint32_t api, std::string* evidence,
                          std::vector<RecordRef>* records);
 
 // barrier_kind(model, api, nullptr, nullptr), through `cache` when given.
-std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache);
+BarrierKind barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache);
 
 // Another thread's lock-holding call (a barrier kind) that overlapped the
 // call `api` and ended at most a lock release's time before it returned:

@@ -27,7 +27,7 @@ bool starts_with_any(std::string_view name, std::initializer_list<std::string_vi
   return std::any_of(prefixes.begin(), prefixes.end(), [&](auto p) { return name.starts_with(p); });
 }
 
-std::string_view kind_from_name(std::string_view name) {
+BarrierKind kind_from_name(std::string_view name) {
   static constexpr std::array<std::string_view, 36> allocation = {
       "cudaMalloc", "cudaFree", "cudaMallocHost", "cudaFreeHost", "cudaHostAlloc", "cudaHostRegister",
       "cudaHostUnregister", "cudaMallocManaged", "cudaMallocPitch", "cudaMalloc3D", "cudaMallocArray",
@@ -36,16 +36,18 @@ std::string_view kind_from_name(std::string_view name) {
       "cuMemHostUnregister", "cuMemAllocManaged", "cuMemAllocPitch", "cuMemCreate", "cuMemRelease",
       "cuMemMap", "cuMemUnmap", "cuMemSetAccess", "cuArrayCreate", "cuArrayDestroy", "cuArray3DCreate",
       "cudaIpcOpenMemHandle", "cudaIpcCloseMemHandle", "cuIpcOpenMemHandle", "cuIpcCloseMemHandle"};
-  if (std::find(allocation.begin(), allocation.end(), name) != allocation.end()) return "allocation";
+  if (std::find(allocation.begin(), allocation.end(), name) != allocation.end()) return BarrierKind::allocation;
   if (starts_with_any(name, {"cuModuleLoad", "cuLibraryLoad", "cudaLibraryLoad"}) ||
       name == "cuModuleUnload" || name == "cuLibraryUnload" || name == "cudaLibraryUnload" ||
       name == "cuLinkComplete") {
-    return "module-load";
+    return BarrierKind::module_load;
   }
-  if (name == "cudaDeviceSetLimit" || name == "cuCtxSetLimit" || name == "cudaThreadSetLimit") return "set-limit";
+  if (name == "cudaDeviceSetLimit" || name == "cuCtxSetLimit" || name == "cudaThreadSetLimit") {
+    return BarrierKind::set_limit;
+  }
   // cudaDeviceSynchronize is not one: it waits on the host for work already
   // submitted, and holds neither the device nor the context for later work.
-  return {};
+  return BarrierKind::none;
 }
 
 // The kernel a launch call ran, when a kernel record on `gpu` joins it;
@@ -61,24 +63,24 @@ std::string kernel_of_launch(const Model& model, uint32_t gpu, uint32_t api) {
   return {};
 }
 
-std::string remedy_for(std::string_view kind, std::string_view what) {
-  if (kind == "lazy-function-load") {
+std::string remedy_for(BarrierKind kind, std::string_view what) {
+  if (kind == BarrierKind::lazy_function_load) {
     return fmt::format(
         "load the function before the copies run: set CUDA_MODULE_LOADING=EAGER, or launch {} once as a "
         "warm-up before the loop (its first launch under lazy loading waits for the whole device)",
         what);
   }
-  if (kind == "module-load") {
+  if (kind == BarrierKind::module_load) {
     return "load modules once at start-up, not while copies are in flight (or CUDA_MODULE_LOADING=EAGER for "
            "loads the runtime triggers)";
   }
-  if (kind == "allocation") {
+  if (kind == BarrierKind::allocation) {
     return fmt::format("move {} out of the loop: allocate once, or use a memory pool "
                        "(cudaMallocAsync / cudaMemPool) or a caching allocator",
                        what);
   }
-  if (kind == "set-limit") return "call cudaDeviceSetLimit once at start-up, not in the loop";
-  if (kind == "local-memory-resize") {
+  if (kind == BarrierKind::set_limit) return "call cudaDeviceSetLimit once at start-up, not in the loop";
+  if (kind == BarrierKind::local_memory_resize) {
     return fmt::format("launch {} once before the loop, or reserve its local memory at start-up "
                        "(cudaDeviceSetLimit(cudaLimitStackSize, ...)): its first launch grew the context's local "
                        "memory, which waits for the whole device",
@@ -89,7 +91,7 @@ std::string remedy_for(std::string_view kind, std::string_view what) {
 
 }  // namespace
 
-std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence, std::vector<RecordRef>* records) {
+BarrierKind barrier_kind(const Model& model, uint32_t api, std::string* evidence, std::vector<RecordRef>* records) {
   const ApiCall& call = model.api_calls[api];
   const Process& process = model.processes[call.process];
 
@@ -131,7 +133,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
                                   format_duration(o.end_ns - o.start_ns), corr);
         }
         if (records) records->push_back(ref_overhead(model, it->second));
-        return lazy ? "lazy-function-load" : "module-load";
+        return lazy ? BarrierKind::lazy_function_load : BarrierKind::module_load;
       }
     }
     if (std::binary_search(process.local_memory_growth.begin(), process.local_memory_growth.end(), corr)) {
@@ -144,7 +146,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
         RecordRef r = ref_api(model, a);
         records->push_back(std::move(r));
       }
-      return "local-memory-resize";
+      return BarrierKind::local_memory_resize;
     }
     if (eager) continue;
     const auto& launches = process.launch_by_correlation;
@@ -168,7 +170,7 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
         r.start_ns = l.api_enter_ns;
         records->push_back(std::move(r));
       }
-      return "lazy-function-load";
+      return BarrierKind::lazy_function_load;
     }
   }
 
@@ -189,11 +191,13 @@ std::string barrier_kind(const Model& model, uint32_t api, std::string* evidence
       r.start_ns = module.time_ns;
       records->push_back(std::move(r));
     }
-    return "module-load";
+    return BarrierKind::module_load;
   }
 
-  std::string kind(kind_from_name(cuda_names::api_base_name(model.name(call.name))));
-  if (!kind.empty() && evidence) *evidence = fmt::format("{} is a call of kind {}", model.name(call.name), kind);
+  const BarrierKind kind = kind_from_name(cuda_names::api_base_name(model.name(call.name)));
+  if (kind != BarrierKind::none && evidence) {
+    *evidence = fmt::format("{} is a call of kind {}", model.name(call.name), barrier_kind_id(kind));
+  }
   return kind;
 }
 
@@ -236,27 +240,33 @@ bool may_be_barrier(const Model& model, uint32_t api, BarrierKinds* cache) {
   if (m != modules.end() && model.modules[*m].time_ns <= call.end_ns) return true;
   if (call.name == kNone || call.name >= cache->barrier_name.size()) return true;
   int8_t& named = cache->barrier_name[call.name];
-  if (named < 0) named = kind_from_name(cuda_names::api_base_name(model.name(call.name))).empty() ? 0 : 1;
+  if (named < 0) named = kind_from_name(cuda_names::api_base_name(model.name(call.name))) == BarrierKind::none ? 0 : 1;
   return named == 1;
 }
 
 }  // namespace
 
-std::string_view barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache) {
-  static constexpr std::array<std::string_view, 6> kinds = {"",          "lazy-function-load", "module-load",
-                                                            "allocation", "set-limit",          "local-memory-resize"};
-  const auto compute = [&]() -> uint8_t {
-    const std::string kind = barrier_kind(model, api, nullptr, nullptr);
-    for (uint8_t i = 0; i < kinds.size(); ++i) {
-      if (kinds[i] == kind) return i;
-    }
-    return 0;  // a kind this list lacks would be a bug: treated as none
-  };
-  if (!cache) return kinds[compute()];
+std::string_view barrier_kind_id(BarrierKind kind) {
+  switch (kind) {
+    case BarrierKind::none: return "";
+    case BarrierKind::lazy_function_load: return "lazy-function-load";
+    case BarrierKind::module_load: return "module-load";
+    case BarrierKind::allocation: return "allocation";
+    case BarrierKind::set_limit: return "set-limit";
+    case BarrierKind::local_memory_resize: return "local-memory-resize";
+  }
+  return "";
+}
+
+BarrierKind barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cache) {
+  if (!cache) return barrier_kind(model, api, nullptr, nullptr);
   if (!cache->prepared) prepare(model, cache);
   uint8_t& slot = cache->of_api[api];
-  if (slot == 0) slot = static_cast<uint8_t>(1 + (may_be_barrier(model, api, cache) ? compute() : 0));
-  return kinds[slot - 1];
+  if (slot == 0) {
+    const BarrierKind kind = may_be_barrier(model, api, cache) ? barrier_kind(model, api, nullptr, nullptr) : BarrierKind::none;
+    slot = static_cast<uint8_t>(1 + static_cast<uint8_t>(kind));
+  }
+  return static_cast<BarrierKind>(slot - 1);
 }
 
 std::optional<Finding> find_device_barrier(const CauseInput& in) {
@@ -270,7 +280,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
 
   struct Candidate {
     uint32_t api = kNone;
-    std::string kind;
+    BarrierKind kind = BarrierKind::none;
     std::string evidence;
     std::vector<RecordRef> records;
     TimeNs drained_at = 0;
@@ -299,7 +309,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
       continue;
     }
     // The kind alone (cached) first; the evidence only for the call chosen.
-    if (barrier_kind_of(model, *it, in.barrier_kinds).empty()) continue;
+    if (barrier_kind_of(model, *it, in.barrier_kinds) == BarrierKind::none) continue;
     Candidate c;
     c.api = *it;
     // All work submitted (its call returned) before X started: when did it drain?
@@ -329,10 +339,10 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
   const ApiCall& x = model.api_calls[c.api];
   const std::string x_name(model.name(x.name));
   Signal barrier;
-  barrier.code = "barrier." + c.kind;
+  barrier.code = fmt::format("barrier.{}", barrier_kind_id(c.kind));
   barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
                              "{} the copy's {}",
-                             x_name, x.thread_id, x.correlation_id, c.kind, c.evidence,
+                             x_name, x.thread_id, x.correlation_id, barrier_kind_id(c.kind), c.evidence,
                              x.start_ns < copy_call.start_ns ? "before and during"
                              : x.start_ns < copy_call.end_ns ? "during"
                                                              : "after",
@@ -368,10 +378,10 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
         "but the copy did not start within {} of the drain of the work submitted before it", format_duration(in.options.barrier_ns)));
   }
   std::string what = x_name;
-  if (c.kind == "local-memory-resize") {
+  if (c.kind == BarrierKind::local_memory_resize) {
     if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;
   }
-  if (c.kind == "lazy-function-load") {
+  if (c.kind == BarrierKind::lazy_function_load) {
     for (const auto& r : c.records) {
       if (r.kind == RecordKind::launch && !r.name.empty()) what = r.name;
     }
@@ -401,7 +411,7 @@ uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache)
       continue;
     }
     if (other.end_ns > call.end_ns || call.end_ns - other.end_ns > kLockReleaseNs) continue;
-    if (barrier_kind_of(model, *it, cache).empty()) continue;
+    if (barrier_kind_of(model, *it, cache) == BarrierKind::none) continue;
     if (holder == kNone || other.end_ns > model.api_calls[holder].end_ns) holder = *it;
   }
   return holder;
@@ -437,12 +447,12 @@ void add_holder_signal(const CauseInput& in, const StalledCall& stalled, Finding
   const ApiCall& call = model.api_calls[stalled.api];
   const ApiCall& h = model.api_calls[stalled.holder];
   std::string evidence;
-  const std::string kind = barrier_kind(model, stalled.holder, &evidence, nullptr);
+  const BarrierKind kind = barrier_kind(model, stalled.holder, &evidence, nullptr);
   Signal s;
   s.code = "host.lock-holder";
   s.text = fmt::format("{} on thread {} (correlation id {}, {}; {}) held the context from {} to {} into the {} call "
                        "on thread {}; that call returned {} after it ended",
-                       model.name(h.name), h.thread_id, h.correlation_id, kind, evidence,
+                       model.name(h.name), h.thread_id, h.correlation_id, barrier_kind_id(kind), evidence,
                        format_duration(h.start_ns > call.start_ns ? h.start_ns - call.start_ns : 0), format_duration(h.end_ns - call.start_ns),
                        model.name(call.name), call.thread_id, format_duration(call.end_ns - h.end_ns));
   s.records.push_back(ref_api(model, stalled.holder));
@@ -465,8 +475,8 @@ std::string holder_remedy(const CauseInput& in, const std::vector<StalledCall>& 
     if (model.api_calls[c.holder].correlation_id == f.blockers.front().record.correlation_id) holder = c.holder;
   }
   if (holder == kNone) return {};
-  const std::string kind = barrier_kind(model, holder, nullptr, nullptr);
-  std::string what = kind == "lazy-function-load" || kind == "local-memory-resize"
+  const BarrierKind kind = barrier_kind(model, holder, nullptr, nullptr);
+  std::string what = kind == BarrierKind::lazy_function_load || kind == BarrierKind::local_memory_resize
                          ? kernel_of_launch(model, in.copy.gpu, holder)
                          : "";
   if (what.empty()) what = std::string(model.name(model.api_calls[holder].name));
@@ -491,7 +501,7 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
   std::vector<StalledCall> earlier;
   if (in.split.held_in_burst > 0) {
     for (uint32_t b : burst_before(model, in.copy.api, in.options)) {
-      if (!barrier_kind_of(model, b, in.barrier_kinds).empty()) continue;
+      if (barrier_kind_of(model, b, in.barrier_kinds) != BarrierKind::none) continue;
       const uint32_t holder = find_lock_holder(model, b, in.barrier_kinds);
       const TimeNs wait =
           lock_wait_ns(model, b, holder, normal_api_cost(model, model.api_calls[b], in.options), in.options);
