@@ -259,7 +259,7 @@ Run analyse(const std::vector<std::string>& paths, const Filter* filter) {
     if (v.op == analysis::kNone) continue;
     const auto& op = model.ops[v.op];
     if (op.kind == analysis::OpKind::kernel) continue;
-    run.verdicts[{op.process, op.correlation_id, op.start_ns}] = Verdict{v.flagged, v.cold, v.cause, v.split.issue_to_start, v.split.held};
+    run.verdicts[{op.process, op.correlation_id, op.start_ns}] = Verdict{v.flagged(), v.cold(), v.cause, v.split.issue_to_start, v.split.held};
   }
   return run;
 }

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   int flagged = 0;
   for (uint32_t i = 0; i < analysis.copies.size(); ++i) {
     const auto& verdict = analysis.copies[i];
-    if (!verdict.flagged) continue;
+    if (!verdict.flagged()) continue;
     ++flagged;
     const auto& op = model.ops[verdict.op];
     std::printf("%s corr %u held %.1f us: %s\n", model.describe(op).c_str(), op.correlation_id,

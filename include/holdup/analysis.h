@@ -214,17 +214,25 @@ struct FlaggedDetail {
   std::vector<Finding> findings;  // claimed first, the primary one first
 };
 
-struct CopyVerdict {
-  uint32_t op = kNone;
-  bool has_issue = false;  // false: no API record joins it; not split
-  // Its record contradicts its own stream (Model::contradictions): not
-  // split, not judged, counted apart.
-  bool contradicts = false;
-  bool flagged = false;
+// What the analysis made of a copy: one state.
+enum class CopyState : uint8_t {
+  no_issue,     // no API record joins it: not split
+  contradicts,  // its record contradicts its own stream (Model::contradictions): not split, not judged
+  prompt,       // split; not held past the threshold (or its time is its own host staging)
   // Late by more than the threshold with no recorded work on its GPU ahead
   // of it and no cause claimed (first use of a mapping, cold start): not
   // held behind anything, so never flagged; reported apart.
-  bool cold = false;
+  cold,
+  flagged,  // held past the threshold
+};
+
+struct CopyVerdict {
+  uint32_t op = kNone;
+  CopyState state = CopyState::no_issue;
+  bool has_issue() const { return state != CopyState::no_issue; }
+  bool contradicts() const { return state == CopyState::contradicts; }
+  bool flagged() const { return state == CopyState::flagged; }
+  bool cold() const { return state == CopyState::cold; }
   // Flagged copies: index into Analysis::pattern_keys (kNone otherwise).
   uint32_t pattern = kNone;
   Cause cause = Cause::none;

@@ -74,7 +74,7 @@ void pass_on_hold(const Model& model, const VerdictOfOp& verdict_of_op, Split* s
   const uint32_t pred = split->stream_predecessor;
   if (pred == kNone || split->stream_order == 0) return;
   const CopyVerdict* found = verdict_of_op(pred);
-  if (!found || !found->flagged) return;
+  if (!found || !found->flagged()) return;
   const CopyVerdict& p = *found;
   const TimeNs so_begin = split->held_begin_ns - split->dependency - split->stream_order;
   const TimeNs so_end = so_begin + split->stream_order;
@@ -132,8 +132,9 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     if (!op.is_copy()) continue;
     CopyVerdict v;
     v.op = i;
-    v.has_issue = op.has_issue() && op.gpu != kNone && op.start_ns != 0;
-    v.contradicts = op.contradicts();
+    v.state = !(op.has_issue() && op.gpu != kNone && op.start_ns != 0) ? CopyState::no_issue
+              : op.contradicts()                                       ? CopyState::contradicts
+                                                                       : CopyState::prompt;
     a.copies.push_back(v);
   }
   // Judge in start order: a copy's stream predecessor is judged before it.
@@ -150,14 +151,14 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
   };
   detail::BarrierKinds barrier_kinds;  // one byte per API call, asked of many copies
   for (CopyVerdict& v : a.copies) {
-    if (v.has_issue && !v.contradicts) v.split = detail::split_copy_cached(model, v.op, options, &barrier_kinds);
+    if (v.has_issue() && !v.contradicts()) v.split = detail::split_copy_cached(model, v.op, options, &barrier_kinds);
   }
   std::map<PatternKey, uint32_t> pattern_index;
   uint64_t done = 0;
   for (uint32_t k : order) {
     if (options.on_progress && (++done & 0xFFFF) == 0) options.on_progress(done, order.size());
     CopyVerdict& v = a.copies[k];
-    if (!v.has_issue || v.contradicts) continue;
+    if (!v.has_issue() || v.contradicts()) continue;
     pass_on_hold(model, verdict_of_op, &v.split);
     if (v.split.held <= options.threshold_ns) continue;
     FlaggedDetail detail;
@@ -186,10 +187,10 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
     // anything (first use of a mapping, cold start).
     if (v.cause == Cause::unknown && nothing_ahead(model, v.op, v.split)) {
       v.cause = Cause::none;
-      v.cold = true;
+      v.state = CopyState::cold;
       continue;
     }
-    v.flagged = true;
+    v.state = CopyState::flagged;
     const GpuOp& copy = model.ops[v.op];
     key.process = copy.process;
     key.thread_id = model.api_calls[copy.api].thread_id;
@@ -209,7 +210,7 @@ Analysis analyze(const Model& model, const AnalysisOptions& options) {
 FlaggedDetail detail_of(const Analysis& a, uint32_t copy) {
   const CopyVerdict& v = a.copies[copy];
   if (v.detail != kNone) return a.details[v.detail];
-  if (!v.flagged) return {};
+  if (!v.flagged()) return {};
   const Model& model = *a.model;
   // A hold passed on in stream order: the chain of copies it was passed
   // along, back to the one whose own causes explain it.

@@ -33,7 +33,7 @@ std::vector<Pattern> find_patterns(const Analysis& a, const std::vector<uint32_t
   for (uint32_t index : selection) {
     if (index >= a.copies.size()) continue;
     const CopyVerdict& v = a.copies[index];
-    if (!v.flagged || v.cold || v.pattern == kNone || v.pattern >= a.pattern_keys.size()) continue;
+    if (!v.flagged() || v.pattern == kNone || v.pattern >= a.pattern_keys.size()) continue;
     Pattern& p = by_index[v.pattern];
     ++p.copies;
     p.held_ns += v.split.held;

@@ -570,10 +570,10 @@ class ChromeTrace final : public detail::ProcessWriter {
       const auto& v = a.copies[c];
       const GpuOp& op = model_.ops[v.op];
       const int64_t track = kHeldTrack + op.stream_id;
-      if (v.cold) {
+      if (v.cold()) {
         ++cold_;
         held_tracks_.insert({op.device_id, op.stream_id});
-        const TimeNs from = v.has_issue ? v.split.intent_ns : op.start_ns;
+        const TimeNs from = v.has_issue() ? v.split.intent_ns : op.start_ns;
         complete("holdup", "\"cold (not held)\"", op.device_id, track, from, op.start_ns);
         json args = {{"copy", model_.describe(op)},
                      {"copy_correlation", op.correlation_id},
@@ -583,7 +583,7 @@ class ChromeTrace final : public detail::ProcessWriter {
         e_.s(",\"args\":").s(dump(args)).s("}");
         continue;
       }
-      if (!v.flagged) continue;
+      if (!v.flagged()) continue;
       ++flagged_;
       held_tracks_.insert({op.device_id, op.stream_id});
       detail::held_copy(a, c, &held);

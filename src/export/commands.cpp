@@ -246,7 +246,7 @@ int run_export(const ExportOptions& options, std::ostream& out, std::ostream& er
     }
     const auto copies = detail::copies_of(input, p);
     uint64_t held = 0;
-    for (uint32_t c : copies) held += loaded->analysis.copies[c].flagged && !loaded->analysis.copies[c].cold;
+    for (uint32_t c : copies) held += loaded->analysis.copies[c].flagged();
     const auto problems = model.processes[p].problems;
     out << fmt::format("holdup export: {} (pid {}, rank {}): {} cop{}, {} held; recorder health: {}\n", paths[i],
                        model.processes[p].pid, ranks[i].rank, copies.size(), copies.size() == 1 ? "y" : "ies", held,
@@ -286,7 +286,7 @@ int run_html_report(const report::CommonOptions& options, const report::ReportOp
     return report::kExitUnreadable;
   }
   uint64_t flagged = 0;
-  for (uint32_t c : loaded->selection) flagged += loaded->analysis.copies[c].flagged && !loaded->analysis.copies[c].cold;
+  for (uint32_t c : loaded->selection) flagged += loaded->analysis.copies[c].flagged();
   out << fmt::format("holdup report: wrote {} ({} copies, {} flagged)\n", path, loaded->selection.size(), flagged);
   return report::kExitOk;
 }

@@ -313,7 +313,7 @@ Window window_of(const Input& input, uint32_t process) {
     const auto& v = a.copies[c];
     const auto& op = model.ops[v.op];
     TimeNs begin = op.has_issue() ? op.issue_ns : op.start_ns;
-    if (v.has_issue && v.split.intent_ns && v.split.intent_ns < begin) begin = v.split.intent_ns;
+    if (v.has_issue() && v.split.intent_ns && v.split.intent_ns < begin) begin = v.split.intent_ns;
     w.from = std::min(w.from, begin);
     w.to = std::max(w.to, op.end_ns);
   }

@@ -790,14 +790,14 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
       } else {
         copy.null().null();
       }
-      copy.i(v.has_issue).i(v.flagged && !v.cold).i(v.cold).t(analysis::cause_id(v.cause)).id(pattern_id);
-      if (v.has_issue) {
+      copy.i(v.has_issue()).i(v.flagged()).i(v.cold()).t(analysis::cause_id(v.cause)).id(pattern_id);
+      if (v.has_issue()) {
         copy.u(s.issue_to_start).u(s.burst).u(s.api).u(s.stream_order).u(s.dependency).u(s.held).u(s.held_host)
             .u(s.held_in_burst).u(s.inherited).id(inherited_from).u(s.normal_api_ns).u(s.held_begin_ns);
       } else {
         for (int k = 0; k < 12; ++k) copy.null();
       }
-      const bool unknown = v.flagged && !v.cold && v.cause == analysis::Cause::unknown;
+      const bool unknown = v.flagged() && v.cause == analysis::Cause::unknown;
       unknown ? copy.t(analysis::unknown_reason(a, scope_copies[i])) : copy.null();
       copy.run();
     }
@@ -821,7 +821,7 @@ class SqliteExport final : private OpenDb, public detail::ProcessWriter {
     analysis::FlaggedDetail storage;
     for (size_t i = 0; i < scope_copies.size(); ++i) {
       const auto& v = a.copies[scope_copies[i]];
-      if (!v.flagged || v.cold) continue;
+      if (!v.flagged()) continue;
       const int64_t copy_id = static_cast<int64_t>(i + 1);
       const auto& detail = detail::findings_of(a, scope_copies[i], &storage);
       for (size_t r = 0; r < detail.findings.size(); ++r) {

@@ -17,9 +17,9 @@ CheckResult check_limits(const analysis::Analysis& a, const std::vector<uint32_t
     const auto& v = a.copies[i];
     // A cold copy (no recorded work ahead of it on its GPU) is not held:
     // neither flagged nor the most held.
-    if (v.cold) continue;
-    if (v.flagged) ++flagged;
-    if (v.has_issue && (!worst || v.split.held > worst->split.held)) worst = &v;
+    if (v.cold()) continue;
+    if (v.flagged()) ++flagged;
+    if (v.has_issue() && (!worst || v.split.held > worst->split.held)) worst = &v;
   }
   uint64_t dropped = 0;
   for (const auto& p : model.processes) dropped += p.recorder->health.dropped_records();

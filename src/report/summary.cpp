@@ -69,7 +69,7 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
     void add(const analysis::CopyVerdict& v) {
       issue_to_start.push_back(v.split.issue_to_start);
       held.push_back(v.split.held);
-      if (v.flagged && !v.cold) ++flagged;
+      if (v.flagged()) ++flagged;
     }
     void merge(Values&& other) {
       flagged += other.flagged;
@@ -95,11 +95,11 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
   for (uint32_t index : selection) {
     const auto& v = a.copies[index];
     ++s.copies;
-    if (!v.has_issue) {
+    if (!v.has_issue()) {
       ++s.without_issue;
       continue;
     }
-    if (v.contradicts) {
+    if (v.contradicts()) {
       ++s.contradicting;
       continue;
     }
@@ -117,12 +117,12 @@ Summary summarize(const analysis::Analysis& a, const std::vector<uint32_t>& sele
     by_cause_id[analysis::cause_id(v.cause)].add(v);
     all_issue.push_back(v.split.issue_to_start);
     all_held.push_back(v.split.held);
-    if (v.cold) {  // not held: never flagged, listed apart
+    if (v.cold()) {  // not held: never flagged, listed apart
       ++s.cold;
       s.cold_worst.push_back(index);
       continue;
     }
-    if (v.flagged) {
+    if (v.flagged()) {
       ++s.flagged;
       s.held_flagged_ns += v.split.held;
       auto& t = totals[v.cause];

@@ -28,7 +28,7 @@ const Finding& primary(const Analysis& a, const CopyVerdict& v) {
 
 void expect_split(const CopyVerdict& v, uint64_t api, uint64_t stream_order, uint64_t dependency, uint64_t held,
                   uint64_t held_host) {
-  EXPECT_TRUE(v.has_issue);
+  EXPECT_TRUE(v.has_issue());
   EXPECT_EQ(v.split.api, api);
   EXPECT_EQ(v.split.stream_order, stream_order);
   EXPECT_EQ(v.split.dependency, dependency);
@@ -50,7 +50,7 @@ TEST(Split, OwnStreamOrderIsNotHeld) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), us(285), 0, us(2), 0);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
   EXPECT_EQ(v.cause, Cause::none);
 }
 
@@ -75,7 +75,7 @@ TEST_P(DependencyTest, StreamWaitEventIsADeclaredDependency) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, us(475), us(3), 0);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
 }
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutDeviceTimestamp, DependencyTest, ::testing::Bool());
 
@@ -126,7 +126,7 @@ TEST_P(EventCallDependencyTest, StreamWaitFromEventCallsIsADeclaredDependency) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, us(475), us(3), 0);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
   ASSERT_NE(v.split.dependency_wait, analysis::kNone);
 }
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutCudaEventRecords, EventCallDependencyTest, ::testing::Bool());
@@ -153,7 +153,7 @@ TEST(Split, NormalApiCostIsNotHeld) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(190), 0, 0, 0, 0);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
 }
 
 // --- Joining copies to their issuing call ----------------------------------
@@ -192,8 +192,8 @@ TEST(Join, CopyWithoutApiRecordIsNotSplit) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   ASSERT_EQ(a.copies.size(), 1u);
-  EXPECT_FALSE(a.copies[0].has_issue);
-  EXPECT_FALSE(a.copies[0].flagged);
+  EXPECT_FALSE(a.copies[0].has_issue());
+  EXPECT_FALSE(a.copies[0].flagged());
 }
 
 // --- Causes ----------------------------------------------------------------
@@ -210,7 +210,7 @@ TEST(Causes, SharedHardwareQueue) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(9900), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::shared_hardware_queue);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -253,7 +253,7 @@ TEST(Causes, UnseenStreamWaitMakesTheCauseUnknown) {
   ASSERT_TRUE(model.processes[0].waits_unrecorded);
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::unknown);
   EXPECT_NE(v.split.unseen_wait, analysis::kNone);
   const uint32_t index = static_cast<uint32_t>(&v - a.copies.data());
@@ -264,7 +264,7 @@ TEST(Causes, UnseenStreamWaitMakesTheCauseUnknown) {
   ASSERT_FALSE(a.details[v.detail].findings.empty());
   EXPECT_EQ(a.details[v.detail].findings.front().cause, Cause::sm_waiting);
   const auto& w = verdict(a, later);
-  ASSERT_TRUE(w.flagged);
+  ASSERT_TRUE(w.flagged());
   EXPECT_EQ(w.cause, Cause::sm_waiting);
   EXPECT_EQ(w.split.unseen_wait, analysis::kNone);
 }
@@ -279,7 +279,7 @@ TEST(Causes, StreamWaitCallsAreSeenThroughEventCalls) {
   EXPECT_TRUE(model.processes[0].waits_from_event_calls);
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::sm_waiting);
   EXPECT_EQ(v.split.unseen_wait, analysis::kNone);
 }
@@ -292,7 +292,7 @@ TEST(Causes, StreamWaitCallsDoNotMatterWhenWaitsAreRecorded) {
   EXPECT_FALSE(model.processes[0].waits_unrecorded);
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::sm_waiting);
   EXPECT_EQ(v.split.unseen_wait, analysis::kNone);
   EXPECT_EQ(analysis::unknown_reason(a, static_cast<uint32_t>(&v - a.copies.data())), "");
@@ -313,7 +313,7 @@ TEST(Causes, SmExecutedCopyWaitsForSms) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(3845), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::sm_waiting);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -324,7 +324,7 @@ TEST(Causes, SmExecutedCopyWaitsForSms) {
   EXPECT_NE(f.remedy.find("cudaMemcpyFlagPreferOverlapWithCompute"), std::string::npos);
   const auto& c = verdict(a, control);
   expect_split(c, us(5), 0, 0, us(5), 0);
-  EXPECT_FALSE(c.flagged);
+  EXPECT_FALSE(c.flagged());
 }
 
 // The seed pattern: K0, K1, K2's first launch, and the proxy's copy issued
@@ -353,7 +353,7 @@ TEST(Causes, BarrierViaLazyFunctionLoad) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, 20);
   expect_split(v, us(5), 0, 0, us(1883), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::device_barrier);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -390,7 +390,7 @@ TEST(Causes, BarrierOverlappingTheCopysCall) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, 20);
   expect_split(v, us(5), 0, 0, us(1907), us(59));
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::device_barrier);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -408,7 +408,7 @@ TEST(Causes, BarrierViaCudaMalloc) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, 20);
   expect_split(v, us(5), 0, 0, us(1883), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::device_barrier);
   const auto& f = primary(a, v);
   EXPECT_EQ(f.blockers[0].record.name, "cudaMalloc");
@@ -427,7 +427,7 @@ TEST(Causes, HostSideLock) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(6005), us(5995));
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::host_lock);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -449,7 +449,7 @@ TEST(Causes, AnotherProcessOnTheSameGpu) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(1805), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::other_process);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -478,7 +478,7 @@ TEST(Causes, AnotherProcessWhileTheWholeContextWasOff) {
   auto model = build_model({{mine.chunk()}, {other.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::other_process);
   const auto& f = primary(a, v);
   bool resumed = false;
@@ -503,7 +503,7 @@ TEST(Causes, OwnContextRunningIsNotTimeSlicing) {
   auto model = build_model({{mine.chunk()}, {other.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_NE(v.cause, Cause::other_process);
 }
 
@@ -518,7 +518,7 @@ TEST(Causes, LegacyDefaultStream) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(2900), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::legacy_default_stream);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -536,7 +536,7 @@ TEST(Causes, LegacyDefaultStreamNeedsABlockingStream) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::unknown);
 }
 
@@ -552,7 +552,7 @@ TEST(Causes, CopyChannelSharedWithOtherStreamsCopies) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(4897), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::copy_channel_shared);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -571,7 +571,7 @@ TEST(Causes, ProfilerOverheadIsReportedAsOurs) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(13005), us(13000));
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::profiler_overhead);
   const auto& f = primary(a, v);
   EXPECT_TRUE(f.claimed);
@@ -601,7 +601,7 @@ TEST(Causes, UnknownWhenNothingExplainsIt) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   expect_split(v, us(5), 0, 0, us(1000), 0);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::unknown);
   EXPECT_TRUE(a.details[v.detail].findings.empty());
 }
@@ -619,7 +619,7 @@ TEST(Causes, UnknownNamesCutKernelsOfTheSameGpu) {
   ASSERT_EQ(model.processes[1].incomplete_kernels, 2u);
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   ASSERT_EQ(v.cause, Cause::unknown);
   const std::string reason = analysis::unknown_reason(a, static_cast<uint32_t>(&v - a.copies.data()));
   EXPECT_NE(reason.find("1 kernel record(s) of pid 200 on this GPU"), std::string::npos) << reason;
@@ -635,11 +635,11 @@ TEST(Causes, ThresholdIsAnOption) {
   t.kernel("busy", 100, 1200, kComputeStream, 2, t.launch(90, 95));
   t.memcpy(proto::HTOD, 1205, 1300, kCopyStream, 3, proto::CHANNEL_TYPE_ASYNC_MEMCPY, copy);
   auto model = build_model({{t.chunk()}});
-  ASSERT_TRUE(verdict(analysis::analyze(model), copy).flagged) << "the default threshold flags the 1 ms hold";
+  ASSERT_TRUE(verdict(analysis::analyze(model), copy).flagged()) << "the default threshold flags the 1 ms hold";
   analysis::AnalysisOptions options;
   options.threshold_ns = us(2000);
   auto a = analysis::analyze(model, options);
-  EXPECT_FALSE(verdict(a, copy).flagged);
+  EXPECT_FALSE(verdict(a, copy).flagged());
 }
 
 }  // namespace

@@ -54,12 +54,12 @@ TEST(Contradictions, ACopyEndingAfterLaterWorkOfItsStreamIsNeverStreamOrder) {
   // stream order behind A.
   const auto& b = verdict(analysis, b_corr);
   EXPECT_EQ(b.split.stream_order, 0u);
-  EXPECT_TRUE(b.flagged);
+  EXPECT_TRUE(b.flagged());
   EXPECT_EQ(b.cause, Cause::sm_waiting);
   // A itself is not judged.
   const auto& a = verdict(analysis, a_corr);
-  EXPECT_TRUE(a.contradicts);
-  EXPECT_FALSE(a.flagged);
+  EXPECT_TRUE(a.contradicts());
+  EXPECT_FALSE(a.flagged());
 }
 
 TEST(Contradictions, EndBeforeStart) {

@@ -66,13 +66,13 @@ TEST(Details, BuiltOnDemandEqualKeptOnes) {
       const auto& b = lazy.copies[k];
       const std::string where = fmt::format("{} copy {} ({})", fixture.value("name", "?"), k,
                                             model.describe(model.ops[a.op]));
-      EXPECT_EQ(a.flagged, b.flagged) << where;
+      EXPECT_EQ(a.flagged(), b.flagged()) << where;
       EXPECT_EQ(a.cause, b.cause) << where;
       EXPECT_EQ(a.split.held, b.split.held) << where;
       EXPECT_EQ(a.split.inherited, b.split.inherited) << where;
       EXPECT_EQ(b.detail, analysis::kNone) << where;
       EXPECT_EQ(detail_text(analysis::detail_of(kept, k)), detail_text(analysis::detail_of(lazy, k))) << where;
-      flagged += a.flagged ? 1 : 0;
+      flagged += a.flagged() ? 1 : 0;
     }
   }
   EXPECT_GT(flagged, 0u) << "the fixtures have held copies: the comparison must cover some";

@@ -47,7 +47,7 @@ TEST(Diagnosis, PersistentKernelHoldsSmCopyInItsLastWave) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::sm_waiting);
   EXPECT_TRUE(has_code(a, v, "sm.device-full"));
   EXPECT_TRUE(has_code(a, v, "sm.last-wave"));
@@ -84,7 +84,7 @@ TEST(Diagnosis, MetDependencyThenNextKernelTookTheSms) {
   EXPECT_EQ(v.split.dependency_ready_ns, at_us(1500));
   EXPECT_GT(v.split.dependency, us(1400));
   EXPECT_EQ(v.split.held, us(2880) - us(1500));
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::sm_waiting);
 }
 
@@ -99,7 +99,7 @@ TEST(Diagnosis, SmHeadroomDuringTheHoldIsNotClaimed) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::unknown);
 }
 
@@ -121,7 +121,7 @@ TEST(Diagnosis, StallInAnEarlierCallOfTheBurstIsAHostLock) {
   EXPECT_EQ(v.split.intent_ns, at_us(100));
   EXPECT_EQ(v.split.held_in_burst, us(5960) - us(3));
   EXPECT_EQ(v.split.issue_to_start, us(5980));
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::host_lock);
   EXPECT_TRUE(has_code(a, v, "host.burst-stall"));
   EXPECT_TRUE(has_code(a, v, "host.lock-holder"));
@@ -151,7 +151,7 @@ TEST(Diagnosis, EveryIterationHeldByTheLockIsStillAHostLock) {
     const auto& v = verdict(a, copies[it]);
     SCOPED_TRACE(it);
     EXPECT_EQ(v.split.held_in_burst, us(5700));
-    ASSERT_TRUE(v.flagged);
+    ASSERT_TRUE(v.flagged());
     EXPECT_EQ(v.cause, Cause::host_lock);
     const auto& f = a.details[v.detail].findings.front();
     ASSERT_FALSE(f.blockers.empty());
@@ -173,7 +173,7 @@ TEST(Diagnosis, LongCallStartedBeforeTheHolderIsNotAWait) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   EXPECT_EQ(v.split.held_in_burst, 0u);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
 }
 
 TEST(Diagnosis, BurstEndsAtASynchronize) {
@@ -190,7 +190,7 @@ TEST(Diagnosis, BurstEndsAtASynchronize) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   EXPECT_EQ(v.split.held_in_burst, 0u);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
 }
 
 TEST(Diagnosis, SynchronizeIssuedAfterTheCopyIsNoBarrier) {
@@ -206,7 +206,7 @@ TEST(Diagnosis, SynchronizeIssuedAfterTheCopyIsNoBarrier) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::shared_hardware_queue);
   for (const auto& f : a.details[v.detail].findings) EXPECT_NE(f.cause, Cause::device_barrier);
 }
@@ -221,7 +221,7 @@ TEST(Diagnosis, BarrierBeganAfterTheCopyWasSubmittedHoldsNothing) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   for (const auto& f : a.details[v.detail].findings) EXPECT_NE(f.cause, Cause::device_barrier);
 }
 
@@ -234,8 +234,8 @@ TEST(Diagnosis, ColdCopyOnAnIdleGpuIsNotHeld) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   EXPECT_EQ(v.split.held, us(130));
-  EXPECT_FALSE(v.flagged);
-  EXPECT_TRUE(v.cold);
+  EXPECT_FALSE(v.flagged());
+  EXPECT_TRUE(v.cold());
   EXPECT_EQ(v.cause, Cause::none);
   EXPECT_EQ(v.pattern, analysis::kNone);
 }
@@ -253,7 +253,7 @@ TEST(Diagnosis, LocalMemoryGrowthIsABarrier) {
   auto model = build_model({{t.chunk()}});
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  ASSERT_TRUE(v.flagged);
+  ASSERT_TRUE(v.flagged());
   EXPECT_EQ(v.cause, Cause::device_barrier);
   EXPECT_TRUE(has_code(a, v, "barrier.local-memory-resize"));
 }

@@ -95,7 +95,7 @@ uint32_t process_of_pid(const analysis::Model& model, uint32_t pid) {
 std::vector<const CopyVerdict*> copies_in_issue_order(const LoadedFixture& f, uint32_t process) {
   std::vector<const CopyVerdict*> copies;
   for (const auto& v : f.analysis.copies) {
-    if (v.has_issue && f.model.ops[v.op].process == process) copies.push_back(&v);
+    if (v.has_issue() && f.model.ops[v.op].process == process) copies.push_back(&v);
   }
   std::stable_sort(copies.begin(), copies.end(), [&](const CopyVerdict* a, const CopyVerdict* b) {
     return f.model.ops[a->op].issue_ns < f.model.ops[b->op].issue_ns;
@@ -118,8 +118,8 @@ std::string describe(const LoadedFixture& f, const CopyVerdict& v) {
   }
   return fmt::format("{} corr {} issue-to-start {:.0f} us api {:.0f} held {:.0f} (host {:.0f}) -> {}{}{}",
                      f.model.describe(op), op.correlation_id, v.split.issue_to_start / 1e3, v.split.api / 1e3,
-                     v.split.held / 1e3, v.split.held_host / 1e3, v.flagged ? "FLAGGED " : "not flagged",
-                     v.flagged ? analysis::cause_id(v.cause) : "", causes.empty() ? "" : " [" + causes + " ]");
+                     v.split.held / 1e3, v.split.held_host / 1e3, v.flagged() ? "FLAGGED " : "not flagged",
+                     v.flagged() ? analysis::cause_id(v.cause) : "", causes.empty() ? "" : " [" + causes + " ]");
 }
 
 // Control scenarios promise no flagged copy after the warm-up, except in an
@@ -206,18 +206,18 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
           continue;
         }
         const bool held = truth["held"].get<bool>();
-        EXPECT_EQ(v.flagged, held);
+        EXPECT_EQ(v.flagged(), held);
         if (truth.value("behind_host_func", false)) {
           EXPECT_NE(v.split.host_func, analysis::kNone) << "a host function on its stream is not named";
         }
         if (held) {
           ++acc.held;
-          acc.flagged += v.flagged ? 1 : 0;
+          acc.flagged += v.flagged() ? 1 : 0;
         } else {
           ++acc.not_held;
-          acc.false_flags += v.flagged ? 1 : 0;
+          acc.false_flags += v.flagged() ? 1 : 0;
         }
-        if (!held || !v.flagged || !truth.contains("cause")) continue;
+        if (!held || !v.flagged() || !truth.contains("cause")) continue;
         std::vector<std::string> allowed;
         for (const auto& c : truth["cause"]) allowed.push_back(c.get<std::string>());
         const std::string got(analysis::cause_id(v.cause));
@@ -240,8 +240,8 @@ TEST(Fixtures, VerdictsMatchTheManifestPerCopy) {
         for (const CopyVerdict* v : all) {
           if (f.model.ops[v->op].issue_ns < first_measured) continue;
           if (in_excused_iteration(f, data, skip, iterations, f.model.ops[v->op].issue_ns)) continue;
-          EXPECT_FALSE(v->flagged) << "control: a copy after the warm-up is flagged: " << describe(f, *v);
-          acc.control_flags += v->flagged ? 1 : 0;
+          EXPECT_FALSE(v->flagged()) << "control: a copy after the warm-up is flagged: " << describe(f, *v);
+          acc.control_flags += v->flagged() ? 1 : 0;
         }
       }
     }
@@ -270,7 +270,7 @@ TEST(Fixtures, StreamWaitsSeenThroughEventCallsOnTheH200) {
     EXPECT_FALSE(f.model.processes[0].waits_unrecorded);
     int with_dependency = 0;
     for (const auto& v : f.analysis.copies)
-      if (v.flagged && v.split.dependency > 0 && v.split.dependency_wait != analysis::kNone) ++with_dependency;
+      if (v.flagged() && v.split.dependency > 0 && v.split.dependency_wait != analysis::kNone) ++with_dependency;
     EXPECT_GE(with_dependency, 12) << "every measured iteration waits for GEMM1";
   }
   EXPECT_EQ(fixtures, 2);

@@ -37,7 +37,7 @@ TEST(HostFunc, CopyBehindAHostFunctionOnItsStreamIsStreamOrder) {
   EXPECT_TRUE(model.synchronizations.empty()) << "a host function is no stream wait";
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
-  EXPECT_FALSE(v.flagged);
+  EXPECT_FALSE(v.flagged());
   EXPECT_EQ(v.split.held, 0u);
   EXPECT_EQ(v.split.stream_order, us(4230 - 225));
   ASSERT_NE(v.split.host_func, analysis::kNone);
@@ -52,7 +52,7 @@ TEST(HostFunc, OnAnotherStreamItExplainsNothing) {
   auto a = analysis::analyze(model);
   const auto& v = verdict(a, copy);
   EXPECT_EQ(v.split.host_func, analysis::kNone);
-  EXPECT_TRUE(v.flagged);
+  EXPECT_TRUE(v.flagged());
   EXPECT_GT(v.split.held, us(3900));
 }
 

@@ -28,8 +28,7 @@ PatternKey key(uint32_t thread, Cause cause, std::string blocker) {
 CopyVerdict verdict(uint32_t op, analysis::TimeNs held, uint32_t pattern, bool flagged = true) {
   CopyVerdict v;
   v.op = op;
-  v.has_issue = true;
-  v.flagged = flagged;
+  v.state = flagged ? analysis::CopyState::flagged : analysis::CopyState::prompt;
   v.pattern = pattern;
   v.cause = flagged ? Cause::sm_waiting : Cause::none;
   v.split.held = held;
@@ -52,7 +51,7 @@ Analysis two_patterns() {
       verdict(5, 400, 0),          verdict(6, 450, 1),
   };
   CopyVerdict cold = verdict(7, 5000, kNone, false);
-  cold.cold = true;
+  cold.state = analysis::CopyState::cold;
   a.copies.push_back(cold);  // 7: cold, never in a pattern
   return a;
 }

@@ -246,8 +246,7 @@ struct PatternFixture : Fixture {
 
     auto& v = analysis.copies[flagged];
     const auto& op = model.ops[v.op];
-    v.flagged = true;
-    v.cold = false;
+    v.state = analysis::CopyState::flagged;
     v.cause = analysis::Cause::device_barrier;
     v.pattern = 0;
     v.detail = 0;
@@ -260,8 +259,7 @@ struct PatternFixture : Fixture {
     v.split.held_begin_ns = op.issue_ns + v.split.api;
 
     auto& c = analysis.copies[cold];
-    c.flagged = false;
-    c.cold = true;
+    c.state = analysis::CopyState::cold;
     c.cause = analysis::Cause::none;
     c.pattern = analysis::kNone;
     c.split.issue_to_start = 1'500'000;
@@ -304,14 +302,14 @@ TEST(Report, TextWithoutPatternsSaysSo) {
   PatternFixture fx;
   fx.analysis.copies[fx.flagged].pattern = analysis::kNone;
   fx.analysis.pattern_keys.clear();
-  fx.analysis.copies[fx.cold].cold = false;
+  fx.analysis.copies[fx.cold].state = analysis::CopyState::prompt;
   const std::string text = report::render_text(fx.analysis, fx.select(), {});
   EXPECT_NE(text.find("\nPatterns (flagged copies by thread, stream, cause and blocker)\n  1 copy flagged in no pattern\n"),
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("Cold copies"), std::string::npos);
   EXPECT_NE(text.find("2 copies, 1 flagged\n"), std::string::npos);
-  fx.analysis.copies[fx.flagged].flagged = false;
+  fx.analysis.copies[fx.flagged].state = analysis::CopyState::prompt;
   EXPECT_NE(report::render_text(fx.analysis, fx.select(), {}).find("and blocker)\n  none\n"), std::string::npos);
 }
 
@@ -409,7 +407,7 @@ TEST(Report, ManyPatternsShowTheTopTen) {
   const std::string long_name = "_ZN4long" + std::string(150, 'x') + "_tail_of_the_name_Ev";
   for (uint32_t i = 0; i < 12; ++i) {
     auto& v = fx.analysis.copies[i];
-    v.flagged = true;
+    v.state = analysis::CopyState::flagged;
     v.cause = analysis::Cause::sm_waiting;
     v.split.held = (i + 1) * 200'000ull;
     v.pattern = i;
@@ -441,7 +439,7 @@ TEST(Report, ManyPatternsShowTheTopTen) {
 
 TEST(Report, ColdCopiesAreNeverFlagged) {
   PatternFixture fx;
-  fx.analysis.copies[fx.flagged].cold = true;  // even with the flag left set
+  fx.analysis.copies[fx.flagged].state = analysis::CopyState::cold;  // one state: cold is never flagged
   const auto s = report::summarize(fx.analysis, fx.select(), 10);
   EXPECT_EQ(s.flagged, 0u);
   EXPECT_EQ(s.cold, 2u);
