@@ -25,7 +25,7 @@
 
 #include "holdup/analysis.h"
 #include "report/report.h"
-#include "report/report_cli.h"
+#include "report/commands.h"
 #include "holdup/trace.pb.h"
 #include "trace/trace_reader.h"
 

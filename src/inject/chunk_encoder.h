@@ -10,7 +10,7 @@
 
 #include "callback_events.h"
 #include "chunk_builder.h"
-#include "health.h"
+#include "recorder_health.h"
 #include "process_header.h"
 #include "trace_file.h"
 

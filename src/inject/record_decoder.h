@@ -7,7 +7,7 @@
 #include <cupti_activity.h>
 
 #include "chunk_builder.h"
-#include "health.h"
+#include "recorder_health.h"
 
 namespace holdup::inject {
 

@@ -27,7 +27,7 @@
 #include "callback_events.h"
 #include "config.h"
 #include "flush_policy.h"
-#include "health.h"
+#include "recorder_health.h"
 #include "process_header.h"
 #include "raw_dump.h"
 #include "chunk_encoder.h"

@@ -12,10 +12,16 @@
 
 #include "holdup/analysis_load.h"
 #include "report/diff.h"
-#include "report/report_cli.h"
+#include "report/commands.h"
 #include "report/report_progress.h"
 
 namespace holdup::report {
+
+analysis::AnalysisOptions analysis_options(const CommonOptions& o) {
+  analysis::AnalysisOptions a;
+  a.threshold_ns = static_cast<analysis::TimeNs>(o.threshold_us * 1000.0);
+  return a;
+}
 
 namespace {
 

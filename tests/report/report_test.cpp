@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/report.h"
-#include "report/report_cli.h"
+#include "report/commands.h"
 #include "synthetic_trace.h"
 #include "trace_builder.h"
 #include "holdup/trace.pb.h"

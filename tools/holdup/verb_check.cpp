@@ -6,8 +6,9 @@
 
 #include <unistd.h>
 
-#include "report/number_checks.h"
-#include "report/report_cli.h"
+#include "number_checks.h"
+#include "common_options.h"
+#include "report/commands.h"
 #include "verb.h"
 
 namespace holdup::cli {
@@ -21,14 +22,14 @@ struct CheckArgs {
 void setup_check(CLI::App& app, int& exit_code) {
   auto* verb = app.add_subcommand("check", "Fail (exit 1) when copies were held longer than allowed");
   auto args = std::make_shared<CheckArgs>();
-  report::add_common_options(verb, &args->common);
+  cli::add_common_options(verb, &args->common);
   verb->add_option("--max-held-us", args->limits.max_held_us, "Largest held time allowed for any copy (us)")
       ->required()
-      ->check(report::real_number(0, report::kMaxTimeUs));
+      ->check(cli::real_number(0, cli::kMaxTimeUs));
   verb->add_option("--max-flagged", args->limits.max_flagged, "Most flagged copies allowed")
-      ->check(report::whole_number(0, UINT32_MAX));
+      ->check(cli::whole_number(0, UINT32_MAX));
   verb->add_option("--max-dropped", args->limits.max_dropped, "Most records dropped by CUPTI allowed")
-      ->check(report::whole_number(0, UINT32_MAX));
+      ->check(cli::whole_number(0, UINT32_MAX));
   verb->add_flag("--allow-empty", args->limits.allow_empty,
                  "Pass when no copy is selected or a filter matches none (by default that fails: a gate must not "
                  "pass on nothing)");

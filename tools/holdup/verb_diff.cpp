@@ -6,7 +6,8 @@
 
 #include <unistd.h>
 
-#include "report/report_cli.h"
+#include "common_options.h"
+#include "report/commands.h"
 #include "verb.h"
 
 namespace holdup::cli {
@@ -24,7 +25,7 @@ void setup_diff(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiffArgs>();
   verb->add_option("before", args->before, "Trace, directory of traces, or saved `holdup report --json`")->required();
   verb->add_option("after", args->after, "The same, after the change")->required();
-  report::add_filter_options(verb, &args->common);
+  cli::add_filter_options(verb, &args->common);
   verb->add_flag("--json", args->json, "JSON output, schema holdup-diff/1 (src/report/JSON.md)");
   verb->callback([args, &exit_code] {
     args->common.progress = true;

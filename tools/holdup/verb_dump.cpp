@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "report/number_checks.h"
+#include "number_checks.h"
 #include "trace/record_text.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_summary.h"
@@ -183,13 +183,13 @@ void setup_dump(CLI::App& app, int& exit_code) {
                    "module,stream,device,context,thread,string,clock,note, or all (default: all but string)")
       ->delimiter(',');
   verb->add_option("--stream", options->stream, "Only records of this stream id")
-      ->check(report::whole_number(0, UINT32_MAX));
+      ->check(cli::whole_number(0, UINT32_MAX));
   verb->add_option("--from-us", options->from_us, "Only records at or after this time (us from the first record)")
-      ->check(report::real_number(0, report::kMaxTimeUs));
+      ->check(cli::real_number(0, cli::kMaxTimeUs));
   verb->add_option("--to-us", options->to_us, "Only records at or before this time (us from the first record)")
-      ->check(report::real_number(0, report::kMaxTimeUs));
+      ->check(cli::real_number(0, cli::kMaxTimeUs));
   verb->add_option("--limit", options->limit, "Stop after this many lines (0: no limit)")
-      ->check(report::whole_number(0, UINT64_MAX));
+      ->check(cli::whole_number(0, UINT64_MAX));
   verb->add_flag("--abs", options->absolute, "Also print absolute CUPTI timestamps (ns)");
   verb->add_flag("--sorted", options->sorted, "Sort the whole file by time (holds it in memory)");
   verb->footer("Records are sorted by time within each chunk unless --sorted.\n"

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "common_options.h"
 #include "export/export.h"
 #include "verb.h"
 
@@ -19,7 +20,7 @@ void setup_export(CLI::App& app, int& exit_code) {
                 "chrome://tracing, TensorBoard, HTA) or SQLite (Nsight Systems' tables)");
   auto args = std::make_shared<exporting::ExportOptions>();
   auto format = std::make_shared<std::string>("json");
-  report::add_common_options(verb, &args->common);
+  cli::add_common_options(verb, &args->common);
   verb->add_option("--format", *format,
                    "json: Chrome trace in Kineto's conventions (default); sqlite: Nsight Systems' tables")
       ->check(CLI::IsMember({"json", "sqlite"}));

@@ -6,8 +6,9 @@
 #include <unistd.h>
 
 #include "export/export.h"
-#include "report/number_checks.h"
-#include "report/report_cli.h"
+#include "number_checks.h"
+#include "common_options.h"
+#include "report/commands.h"
 #include "verb.h"
 
 namespace holdup::cli {
@@ -25,9 +26,9 @@ struct ReportArgs {
 void setup_report(CLI::App& app, int& exit_code) {
   auto* verb = app.add_subcommand("report", "Explain why copies started late: held time, causes, evidence, remedies");
   auto args = std::make_shared<ReportArgs>();
-  report::add_common_options(verb, &args->common);
+  cli::add_common_options(verb, &args->common);
   verb->add_option("--top", args->top, "Show the N most-held flagged copies (default 10)")
-      ->check(report::whole_number(0, 1'000'000));
+      ->check(cli::whole_number(0, 1'000'000));
   auto* json = verb->add_flag("--json", args->json, "JSON output, schema holdup-report/1 (src/report/JSON.md)");
   verb->add_flag("--no-histograms", args->no_histograms, "Leave out the delay histograms");
   verb->add_option("--html", args->html,

@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "report/number_checks.h"
+#include "number_checks.h"
 #include "run_child.h"
 #include "run_library.h"
 #include "trace/trace_summary.h"
@@ -210,14 +210,14 @@ void setup_run(CLI::App& app, int& exit_code) {
   verb->add_option("-o,--output", options->output_dir, "Folder for the traces (default: current folder; created)");
   // The recorder's own ranges (src/inject/config.cpp).
   verb->add_option("--flush-ms", options->flush_ms, "Flush CUPTI buffers this often (HOLDUP_FLUSH_MS)")
-      ->check(report::whole_number(1, 60'000));
+      ->check(cli::whole_number(1, 60'000));
   verb->add_option("--duration-ms", options->duration_ms, "Stop recording after this long (HOLDUP_DURATION_MS)")
-      ->check(report::whole_number(0, 365ull * 24 * 3600 * 1000));
+      ->check(cli::whole_number(0, 365ull * 24 * 3600 * 1000));
   verb->add_option("--start-delay-ms", options->start_delay_ms,
                    "Start recording this long after CUDA starts (HOLDUP_START_DELAY_MS)")
-      ->check(report::whole_number(0, 365ull * 24 * 3600 * 1000));
+      ->check(cli::whole_number(0, 365ull * 24 * 3600 * 1000));
   verb->add_option("--size-cap-mb", options->size_cap_mb, "Stop writing past this trace size (HOLDUP_SIZE_CAP_MB)")
-      ->check(report::whole_number(0, 1ull << 30));
+      ->check(cli::whole_number(0, 1ull << 30));
   verb->add_flag("--profiler-api", options->profiler_api,
                  "Record only between cudaProfilerStart and cudaProfilerStop (HOLDUP_PROFILER_API=1)");
   verb->add_flag("--no-summary", options->no_summary, "List the traces written without reading them");

@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-namespace holdup::report {
+namespace holdup::cli {
 
 // The longest time an option may name, in microseconds: a year.
 inline constexpr double kMaxTimeUs = 365.0 * 24 * 3600 * 1e6;
@@ -49,4 +49,4 @@ inline CLI::Validator real_number(double min, double max) {
       fmt::format("number {:.0f}..{:.0f}", min, max));
 }
 
-}  // namespace holdup::report
+}  // namespace holdup::cli

@@ -1,12 +1,12 @@
 #pragma once
-// The command-line options `holdup report` and `holdup check` share:
-// filters, threshold, and loading the traces they name.
+// What the report verbs run (`holdup report`, `check`, `diff`): the options
+// they share (filters, threshold), loading the traces they name, and the
+// runs themselves. No command-line parsing here: tools/holdup fills
+// CommonOptions (common_options.h).
 
 #include <iosfwd>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "holdup/analysis.h"
 #include "holdup/analysis_load.h"
@@ -23,13 +23,6 @@ struct CommonOptions {
   bool progress = false;
   bool progress_terminal = false;
 };
-
-// Adds TRACE|DIR... and --pid --device --stream --nvtx --from-us --to-us
-// --kind --skip-iterations --threshold-us to `verb`.
-void add_common_options(CLI::App* verb, CommonOptions* options);
-
-// The same options without TRACE|DIR... (a verb with positionals of its own).
-void add_filter_options(CLI::App* verb, CommonOptions* options);
 
 analysis::AnalysisOptions analysis_options(const CommonOptions& options);
 

@@ -1,5 +1,6 @@
 #pragma once
-// The recorder's health counters (RecorderHealth in the trace schema).
+// The recorder's health counters, as kept in the process (RecorderHealth in
+// the trace schema); src/trace/recorder_health.h is their one reading.
 
 #include <array>
 #include <atomic>

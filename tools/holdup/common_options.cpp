@@ -1,12 +1,14 @@
-// Options shared by `holdup report` and `holdup check`.
+// Options shared by `holdup report`, `check` and `diff`.
 
-#include "report/report_cli.h"
+#include "common_options.h"
 
-#include "report/number_checks.h"
+#include "number_checks.h"
 
 #include <fmt/format.h>
 
-namespace holdup::report {
+namespace holdup::cli {
+
+using report::CommonOptions;
 
 void add_common_options(CLI::App* verb, CommonOptions* o) {
   verb->add_option("traces", o->traces, "Trace files, or directories of *.trace files")->required();
@@ -36,10 +38,4 @@ void add_filter_options(CLI::App* verb, CommonOptions* o) {
       ->check(whole_number(0, UINT32_MAX));
 }
 
-analysis::AnalysisOptions analysis_options(const CommonOptions& o) {
-  analysis::AnalysisOptions a;
-  a.threshold_ns = static_cast<analysis::TimeNs>(o.threshold_us * 1000.0);
-  return a;
-}
-
-}  // namespace holdup::report
+}  // namespace holdup::cli
