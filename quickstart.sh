@@ -40,7 +40,7 @@ if [ "${HOLDUP_WITHOUT_CUDA:-0}" = 1 ] || ! command -v nvcc >/dev/null 2>&1; the
 fi
 
 # --- Debian/Ubuntu packages ------------------------------------------------
-packages=(cmake ninja-build g++ binutils libprotobuf-dev libprotoc-dev protobuf-compiler libprotozero-dev
+packages=(cmake ninja-build g++ binutils ccache libprotobuf-dev libprotoc-dev protobuf-compiler libprotozero-dev
           libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev)
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo=sudo
@@ -97,17 +97,28 @@ fi
 
 # --- build -------------------------------------------------------------------
 jobs=$(nproc 2>/dev/null || echo 2)
+# A compiler cache: a rerun recompiles only what changed, and the build
+# without the CUDA toolkit (`test`) reuses the main build's objects. Paths
+# are hashed relative to the source tree and the build folder
+# (CCACHE_BASEDIR), so the two sibling build folders share them.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+# The build without the CUDA toolkit: beside the main one, at the same depth
+# (the same relative paths, so the compiler cache serves it).
+nocuda=${build}-without-cuda
 if [ "$cuda" = 0 ]; then
-  nocuda=$build/without-cuda
   cmake -S "$here" -B "$nocuda" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOLDUP_RECORDER=OFF \
-        -DHOLDUP_BUILD_TESTS=OFF >/dev/null
+        -DHOLDUP_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
   cmake --build "$nocuda" -j "$jobs" --target holdup
   say "analysing a trace recorded on an H100 (tests/data/h100/seed-lazy/trace)"
   "$nocuda/tools/holdup/holdup" report "$here/tests/data/h100/seed-lazy/trace"
   exit 0
 fi
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+      -DCMAKE_CUDA_ARCHITECTURES=90 "${launcher[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"
 
 holdup=$build/tools/holdup/holdup
@@ -122,10 +133,9 @@ case "$mode" in
     (cd "$build" && ctest --output-on-failure -j "$jobs")
     # The reader, analysis and command build without the CUDA toolkit
     # (HOLDUP_RECORDER=OFF: CMake never looks for it): proved here.
-    nocuda=$build/without-cuda
     say "building without the CUDA toolkit (HOLDUP_RECORDER=OFF) in $nocuda"
     cmake -S "$here" -B "$nocuda" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOLDUP_RECORDER=OFF \
-          -DHOLDUP_BUILD_TESTS=OFF >/dev/null
+          -DHOLDUP_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
     cmake --build "$nocuda" -j "$jobs" --target holdup
     "$nocuda/tools/holdup/holdup" report --top 1 --no-histograms "$here/tests/data/h100/seed-lazy/trace" >/dev/null
     say "without-CUDA build: holdup report ran on a fixture"
