@@ -269,26 +269,33 @@ BarrierKind barrier_kind_of(const Model& model, uint32_t api, BarrierKinds* cach
   return static_cast<BarrierKind>(slot - 1);
 }
 
-std::optional<Finding> find_device_barrier(const CauseInput& in) {
+namespace {
+
+// A call that may be the barrier the copy waited behind, and when the work
+// submitted before it drained.
+struct BarrierCandidate {
+  uint32_t api = kNone;
+  BarrierKind kind = BarrierKind::none;
+  std::string evidence;
+  std::vector<RecordRef> records;
+  TimeNs drained_at = 0;
+  uint32_t last_op = kNone;
+};
+
+// The latest barrier call whose drain the copy started right after (best),
+// else the first barrier call in reach (partial: one signal only).
+struct BarrierCandidates {
+  std::optional<BarrierCandidate> best;
+  std::optional<BarrierCandidate> partial;
+};
+
+BarrierCandidates barrier_candidates(const CauseInput& in, TimeNs hb, TimeNs he) {
   const Model& model = in.model;
-  const TimeNs hb = in.held_begin();
-  const TimeNs he = in.held_end();
-  if (he <= hb) return std::nullopt;
   const ApiCall& copy_call = model.api_calls[in.copy.api];
-  const Process& process = model.processes[in.copy.process];
-  const auto& calls = process.api_by_start;
-
-  struct Candidate {
-    uint32_t api = kNone;
-    BarrierKind kind = BarrierKind::none;
-    std::string evidence;
-    std::vector<RecordRef> records;
-    TimeNs drained_at = 0;
-    uint32_t last_op = kNone;
-  };
-  std::optional<Candidate> best;
-  std::optional<Candidate> partial;
-
+  const auto& calls = model.processes[in.copy.process].api_by_start;
+  BarrierCandidates found;
+  std::optional<BarrierCandidate>& best = found.best;
+  std::optional<BarrierCandidate>& partial = found.partial;
   // The copy is submitted when its call returns: a barrier call X counts
   // when the copy's call returned after X started, including an X that
   // began before the copy's call (running, or done on the host while the
@@ -310,7 +317,7 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
     }
     // The kind alone (cached) first; the evidence only for the call chosen.
     if (barrier_kind_of(model, *it, in.barrier_kinds) == BarrierKind::none) continue;
-    Candidate c;
+    BarrierCandidate c;
     c.api = *it;
     // All work submitted (its call returned) before X started: when did it drain?
     for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
@@ -329,54 +336,43 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
       partial = std::move(c);
     }
   }
-  if (!best && !partial) return std::nullopt;
+  return found;
+}
 
-  Finding f;
-  f.cause = Cause::device_barrier;
-  f.claimed = best.has_value();
-  Candidate& c = best ? *best : *partial;
-  c.kind = barrier_kind(model, c.api, &c.evidence, &c.records);
+// The drain signal and the blockers: the barrier call, then the work it
+// waited to drain.
+void add_drain(const CauseInput& in, const BarrierCandidate& c, TimeNs hb, TimeNs he, Finding* f) {
+  const Model& model = in.model;
   const ApiCall& x = model.api_calls[c.api];
   const std::string x_name(model.name(x.name));
-  Signal barrier;
-  barrier.code = fmt::format("barrier.{}", barrier_kind_id(c.kind));
-  barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
-                             "{} the copy's {}",
-                             x_name, x.thread_id, x.correlation_id, barrier_kind_id(c.kind), c.evidence,
-                             x.start_ns < copy_call.start_ns ? "before and during"
-                             : x.start_ns < copy_call.end_ns ? "during"
-                                                             : "after",
-                             model.name(copy_call.name));
-  barrier.records = c.records;
-  barrier.records.insert(barrier.records.begin(), ref_api(model, c.api));
-  f.signals.push_back(std::move(barrier));
-  if (best) {
-    Signal drain;
-    drain.code = "barrier.drained";
-    drain.text = fmt::format("the copy started {} after the end of all work submitted to the device before {} "
-                             "(last to end: {})",
-                             format_duration(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
-    drain.records.push_back(ref_op(model, c.last_op));
-    f.signals.push_back(std::move(drain));
-    f.explains_ns = std::min(c.drained_at, he) - hb;
-    f.released_ns = c.drained_at;
+  Signal drain;
+  drain.code = "barrier.drained";
+  drain.text = fmt::format("the copy started {} after the end of all work submitted to the device before {} "
+                           "(last to end: {})",
+                           format_duration(he - c.drained_at), x_name, model.describe(model.ops[c.last_op]));
+  drain.records.push_back(ref_op(model, c.last_op));
+  f->signals.push_back(std::move(drain));
+  f->explains_ns = std::min(c.drained_at, he) - hb;
+  f->released_ns = c.drained_at;
 
-    Blocker bx;
-    bx.record = ref_api(model, c.api);
-    bx.held_behind_ns = f.explains_ns;
-    f.blockers.push_back(std::move(bx));
-    std::vector<uint32_t> drained;
-    for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
-      const GpuOp& op = model.ops[o];
-      if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
-      if (!op.has_issue() || submitted_at(op) > x.start_ns) return;
-      drained.push_back(o);
-    });
-    for (auto& b : largest_blockers(model, drained, hb, he, kMaxBlockers)) f.blockers.push_back(std::move(b));
-  } else {
-    f.corroboration.push_back(fmt::format(
-        "but the copy did not start within {} of the drain of the work submitted before it", format_duration(in.options.barrier_ns)));
-  }
+  Blocker bx;
+  bx.record = ref_api(model, c.api);
+  bx.held_behind_ns = f->explains_ns;
+  f->blockers.push_back(std::move(bx));
+  std::vector<uint32_t> drained;
+  for_each_op_overlapping(model, in.copy.gpu, hb, he, [&](uint32_t o) {
+    const GpuOp& op = model.ops[o];
+    if (o == in.op || op.process != in.copy.process || op.context_id != in.copy.context_id) return;
+    if (!op.has_issue() || submitted_at(op) > x.start_ns) return;
+    drained.push_back(o);
+  });
+  for (auto& b : largest_blockers(model, drained, hb, he, kMaxBlockers)) f->blockers.push_back(std::move(b));
+}
+
+// What the remedy names: the kernel whose first launch or local memory
+// growth was the barrier, else the call.
+std::string barrier_remedy_target(const CauseInput& in, const BarrierCandidate& c, const std::string& x_name) {
+  const Model& model = in.model;
   std::string what = x_name;
   if (c.kind == BarrierKind::local_memory_resize) {
     if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;
@@ -389,7 +385,49 @@ std::optional<Finding> find_device_barrier(const CauseInput& in) {
       if (auto kernel = kernel_of_launch(model, in.copy.gpu, c.api); !kernel.empty()) what = kernel;
     }
   }
-  f.remedy = remedy_for(c.kind, what);
+  return what;
+}
+
+}  // namespace
+
+std::optional<Finding> find_device_barrier(const CauseInput& in) {
+  const Model& model = in.model;
+  const TimeNs hb = in.held_begin();
+  const TimeNs he = in.held_end();
+  if (he <= hb) return std::nullopt;
+  const ApiCall& copy_call = model.api_calls[in.copy.api];
+  BarrierCandidates found = barrier_candidates(in, hb, he);
+  std::optional<BarrierCandidate>& best = found.best;
+  std::optional<BarrierCandidate>& partial = found.partial;
+  if (!best && !partial) return std::nullopt;
+
+  Finding f;
+  f.cause = Cause::device_barrier;
+  f.claimed = best.has_value();
+  BarrierCandidate& c = best ? *best : *partial;
+  c.kind = barrier_kind(model, c.api, &c.evidence, &c.records);
+  const ApiCall& x = model.api_calls[c.api];
+  const std::string x_name(model.name(x.name));
+  Signal barrier;
+  barrier.code = fmt::format("barrier.{}", barrier_kind_id(c.kind));
+  barrier.text = fmt::format("{} on thread {} (correlation id {}) is a device-wide barrier ({}): {}; it was issued "
+                             "{} the copy's {}",
+                             x_name, x.thread_id, x.correlation_id, barrier_kind_id(c.kind), c.evidence,
+                             x.end_ns <= copy_call.start_ns  ? "before"
+                             : x.start_ns < copy_call.start_ns ? "before and during"
+                             : x.start_ns < copy_call.end_ns   ? "during"
+                                                               : "after",
+                             model.name(copy_call.name));
+  barrier.records = c.records;
+  barrier.records.insert(barrier.records.begin(), ref_api(model, c.api));
+  f.signals.push_back(std::move(barrier));
+  if (best) {
+    add_drain(in, c, hb, he, &f);
+  } else {
+    f.corroboration.push_back(fmt::format(
+        "but the copy did not start within {} of the drain of the work submitted before it", format_duration(in.options.barrier_ns)));
+  }
+  f.remedy = remedy_for(c.kind, barrier_remedy_target(in, c, x_name));
   return f;
 }
 
