@@ -84,6 +84,15 @@ uint32_t find_lock_holder(const Model& model, uint32_t api, BarrierKinds* cache)
 // the wait itself.
 TimeNs lock_wait_ns(const Model& model, uint32_t api, uint32_t holder, TimeNs normal, const AnalysisOptions& options);
 
+// An earlier call of the copy's burst that waited for another thread's
+// lock-holding call: the holder and the wait (kNone and 0 if it did not).
+// The one test split.cpp counts with and the host-lock cause names.
+struct BurstStall {
+  uint32_t holder = kNone;
+  TimeNs wait = 0;
+};
+BurstStall burst_stall(const Model& model, uint32_t api, const AnalysisOptions& options, BarrierKinds* cache);
+
 // The earlier calls of the issuing thread's burst that ends in the copy's
 // call: back to back (gaps <= burst_gap_ns; burst_gap_lean_ns in a process
 // whose query calls were not recorded), after the thread's previous copy or

@@ -470,6 +470,16 @@ TimeNs lock_wait_ns(const Model& model, uint32_t api, uint32_t holder, TimeNs no
   return wait;
 }
 
+BurstStall burst_stall(const Model& model, uint32_t api, const AnalysisOptions& options, BarrierKinds* cache) {
+  const ApiCall& call = model.api_calls[api];
+  // Too short to have waited past the bar: no holder search.
+  if (call.duration() <= options.host_lock_min_ns) return {};
+  if (barrier_kind_of(model, api, cache) != BarrierKind::none) return {};  // its own work, not a wait
+  const uint32_t holder = find_lock_holder(model, api, cache);
+  const TimeNs wait = lock_wait_ns(model, api, holder, normal_api_cost(model, call, options), options);
+  return wait > 0 ? BurstStall{holder, wait} : BurstStall{};
+}
+
 namespace {
 
 // One call of the burst (or the copy's own) that waited for a holder.
@@ -539,11 +549,8 @@ std::optional<Finding> find_host_lock(const CauseInput& in) {
   std::vector<StalledCall> earlier;
   if (in.split.held_in_burst > 0) {
     for (uint32_t b : burst_before(model, in.copy.api, in.options)) {
-      if (barrier_kind_of(model, b, in.barrier_kinds) != BarrierKind::none) continue;
-      const uint32_t holder = find_lock_holder(model, b, in.barrier_kinds);
-      const TimeNs wait =
-          lock_wait_ns(model, b, holder, normal_api_cost(model, model.api_calls[b], in.options), in.options);
-      if (wait > 0) earlier.push_back({b, holder, wait, false});
+      const BurstStall stall = burst_stall(model, b, in.options, in.barrier_kinds);
+      if (stall.wait > 0) earlier.push_back({b, stall.holder, stall.wait, false});
     }
   }
   if (!long_call && own.holder == kNone && earlier.empty()) return std::nullopt;

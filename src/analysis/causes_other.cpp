@@ -57,13 +57,13 @@ uint32_t resumed_with_copy(const CauseInput& in, TimeNs hb, TimeNs he) {
   bool ran = false;  // before the copy's start, less what starts with it
   for_each_op_overlapping(model, copy.gpu, hb, he - adjacency, [&](uint32_t o) {
     const GpuOp& op = model.ops[o];
-    if (own(op) && &op != &copy && op.end_ns > op.start_ns) ran = true;
+    if (own(op) && o != in.op && op.end_ns > op.start_ns) ran = true;
   });
   if (ran) return kNone;
   uint32_t resumed = kNone;
   for_each_op_overlapping(model, copy.gpu, he > adjacency ? he - adjacency : 0, he + adjacency, [&](uint32_t o) {
     const GpuOp& op = model.ops[o];
-    if (!own(op) || &op == &copy || !op.has_issue() || op.issue_ns >= hb) return;
+    if (!own(op) || o == in.op || !op.has_issue() || op.issue_ns >= hb) return;
     if (op.start_ns + adjacency < he || op.start_ns > he + adjacency) return;
     if (resumed == kNone || op.issue_ns < model.ops[resumed].issue_ns) resumed = o;
   });

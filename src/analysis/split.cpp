@@ -249,9 +249,7 @@ Split split_copy_cached(const Model& model, uint32_t index, const AnalysisOption
     TimeNs stalled = 0;
     const auto burst = burst_before(model, op.api, options);
     for (uint32_t b : burst) {
-      if (barrier_kind_of(model, b, cache) != BarrierKind::none) continue;  // its own work, not a wait
-      const uint32_t holder = find_lock_holder(model, b, cache);
-      stalled += lock_wait_ns(model, b, holder, normal_api_cost(model, model.api_calls[b], options), options);
+      stalled += burst_stall(model, b, options, cache).wait;
     }
     if (stalled > 0) {
       s.burst_first_api = burst.back();
